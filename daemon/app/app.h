@@ -1,0 +1,135 @@
+#pragma once
+
+// The composition root: builds every part by constructor injection, owns
+// start-up and shutdown order, and drives the one io_context thread that
+// owns all state. Nothing else creates long-lived objects.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clock/clock.h"
+#include "config/daemon_config.h"
+#include "http/admin_api.h"
+#include "ingest/event_decoder.h"
+#include "kafka/commit_tracker.h"
+#include "kafka/consumer.h"
+#include "kafka/embedded_kafka.h"
+#include "kafka/producer.h"
+#include "metrics/prometheus_probes.h"
+#include "pipeline/dispatcher.h"
+#include "rules/zone_catalog.h"
+
+namespace reminder::demo {
+class DemoFeed;
+}
+namespace reminder::http {
+class HttpServer;
+}
+namespace reminder::sinks {
+class KafkaDispatchSink;
+class DeadLetterWriter;
+}
+
+namespace reminder::app {
+
+class CountingSink;
+
+struct RunOptions {
+  std::string config_path = "deploy/reminderd.yaml";
+  std::optional<std::string> bootstrap_servers;  // overrides kafka.bootstrap.servers
+  bool embedded_kafka = false;
+  bool demo = false;
+  std::optional<std::string> http_listen;
+};
+
+// Exit codes, for the supervisor and the runbook.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitConfig = 2,        // bad config or policy at start-up
+  kExitKafkaFatal = 3,    // fatal Kafka error: restart us
+  kExitDrainTimeout = 4,  // SIGTERM drain did not finish in time
+  kExitStartup = 5,       // anything else that stopped start-up
+};
+
+class App final : public kafka::RebalanceListener, public http::AdminBackend {
+ public:
+  App(config::DaemonConfig config, rules::PolicyPtr policy, RunOptions options);
+  ~App() override;
+
+  // Runs until SIGTERM/SIGINT (drain) or a fatal error; returns the exit code.
+  int run();
+
+  // kafka::RebalanceListener
+  void on_revoke(const std::vector<std::int32_t>& partitions) override;
+  void on_assign(const std::vector<std::int32_t>& partitions) override;
+
+  // http::AdminBackend
+  std::string metrics_text() override;
+  bool live() override;
+  http::ReadyState ready() override;
+  std::string explain_customer_json(std::string_view customer_id) override;
+  void set_channel_paused(rules::Channel channel, bool paused) override;
+  std::string channels_json() override;
+  http::ReloadOutcome reload_policy() override;
+
+ private:
+  void start();
+  void schedule_tick(bool immediately);
+  void tick();
+  void process(rd_kafka_message_t& message);
+  void maybe_commit(bool force_seal);
+  void begin_drain(std::string_view why);
+  void finish(int code);
+  void report();
+  void produce_demo_events();
+  void wait_for_signal();
+
+  config::DaemonConfig config_;
+  RunOptions options_;
+  clock::SystemClock clock_;
+  rules::ZoneCatalog zones_;
+  ingest::ValidationLimits limits_;
+  metrics::PrometheusProbes probes_;
+  metrics::NullProbes metrics_null_;
+  pipeline::Dispatcher dispatcher_;
+  kafka::CommitTracker tracker_;
+  kafka::OffsetMap consumed_;
+  http::AdminAuth admin_auth_;
+
+  boost::asio::io_context io_;
+  boost::asio::steady_timer tick_timer_{io_};
+  boost::asio::steady_timer report_timer_{io_};
+  boost::asio::steady_timer demo_timer_{io_};
+  boost::asio::signal_set signals_{io_};
+
+  // Built in start(), in this order; destroyed in reverse.
+  std::unique_ptr<kafka::EmbeddedKafka> embedded_;
+  kafka::Properties kafka_props_;
+  std::unique_ptr<kafka::Producer> producer_;
+  std::unique_ptr<sinks::KafkaDispatchSink> sink_;
+  std::unique_ptr<CountingSink> counting_sink_;
+  std::unique_ptr<sinks::DeadLetterWriter> dead_letters_;
+  std::unique_ptr<kafka::Consumer> consumer_;
+  std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<kafka::Producer> demo_producer_;
+  std::unique_ptr<demo::DemoFeed> demo_feed_;
+
+  reminder::v1::AccountEvent event_;  // reused per record
+  std::vector<kafka::MessageHandle> batch_;
+  absl::Time last_seal_ = absl::InfinitePast();
+  bool draining_ = false;
+  absl::Time drain_deadline_ = absl::InfiniteFuture();
+  std::optional<kafka::KafkaError> delivery_error_;
+  int exit_code_ = kExitOk;
+  bool stopped_ = false;
+  std::uint64_t consumed_total_ = 0;
+  std::uint64_t dead_lettered_total_ = 0;
+};
+
+}  // namespace reminder::app

@@ -1,0 +1,61 @@
+#pragma once
+
+// The input consumer: a librdkafka consumer group member, polled without
+// blocking from the io_context. Eager rebalancing (range, roundrobin):
+// librdkafka 2.0.2 can lose the assignment when committing during a
+// cooperative rebalance, so cooperative-sticky is not used.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "kafka/client_config.h"
+#include "kafka/commit_tracker.h"
+#include "kafka/handles.h"
+#include "kafka/kafka_error.h"
+#include "metrics/probes.h"
+
+namespace reminder::kafka {
+
+class RebalanceListener {
+ public:
+  virtual ~RebalanceListener() = default;
+  // Before the partitions are taken away: finish and commit what was read.
+  virtual void on_revoke(const std::vector<std::int32_t>& partitions) = 0;
+  virtual void on_assign(const std::vector<std::int32_t>& partitions) = 0;
+};
+
+class Consumer {
+ public:
+  Consumer(const Properties& props, const std::string& group_id, const std::string& topic,
+           metrics::KafkaProbe& probe, RebalanceListener& listener);
+  ~Consumer();
+
+  // Appends up to `max` records that are ready now; never waits.
+  std::size_t poll_batch(std::size_t max, std::vector<MessageHandle>& out);
+  KafkaError commit(const OffsetMap& offsets, bool async);
+  // Leaves the group (commits nothing by itself).
+  void close();
+  const std::vector<std::int32_t>& assignment() const { return assignment_; }
+  // Messages behind the high watermark, per assigned partition (cached, no I/O).
+  void report_lag();
+  rd_kafka_t* handle() const { return rk_.get(); }
+  const std::string& topic() const { return topic_; }
+
+ private:
+  static void on_rebalance(rd_kafka_t*, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t*,
+                           void* opaque);
+  static void on_commit(rd_kafka_t*, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t*,
+                        void* opaque);
+
+  KafkaHandle rk_;
+  QueueHandle queue_;
+  std::string topic_;
+  metrics::KafkaProbe& probe_;
+  RebalanceListener& listener_;
+  std::vector<std::int32_t> assignment_;
+  bool closed_ = false;
+};
+
+}  // namespace reminder::kafka

@@ -1,0 +1,97 @@
+#include "kafka/producer.h"
+
+#include <stdexcept>
+#include <thread>
+
+#include "logging/log.h"
+
+namespace reminder::kafka {
+
+Producer::Producer(const Properties& props, const Properties& overrides,
+                   metrics::KafkaProbe& probe, DeliveryHandler on_delivery)
+    : probe_(probe), on_delivery_(std::move(on_delivery)) {
+  Properties defaults = {
+      {"enable.idempotence", "true"},
+      {"partitioner", "murmur2_random"},
+      {"linger.ms", "5"},
+      {"compression.type", "lz4"},
+  };
+  for (const auto& [k, v] : props) defaults[k] = v;
+  ConfHandle conf = make_conf(defaults, overrides);
+  route_logs(conf.get());
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery_report);
+  rd_kafka_conf_set_error_cb(conf.get(), &Producer::on_error);
+  char err[512];
+  rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err));
+  if (!rk_) throw std::runtime_error(std::string("cannot create Kafka producer: ") + err);
+  conf.release();  // owned by rk_ now
+  probe_.set_producer_healthy(true);
+}
+
+void Producer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  auto* self = static_cast<Producer*>(opaque);
+  const auto epoch = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(m->_private));
+  const std::string_view topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
+  KafkaError error;
+  if (m->err) {
+    error = KafkaError::from_code(m->err, Severity::kFatal);
+    self->probe_.on_produce_error(topic);
+  }
+  self->on_delivery_(epoch, error, topic);
+}
+
+void Producer::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<Producer*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char buf[512];
+    const auto code = rd_kafka_fatal_error(rk, buf, sizeof buf);
+    self->fatal_ = KafkaError{code, buf, Severity::kFatal};
+    self->probe_.set_producer_healthy(false);
+    logging::error("producer.fatal", {{"code", rd_kafka_err2name(code)}, {"reason", buf}});
+    return;
+  }
+  // Transient (broker down, all brokers down...): librdkafka retries.
+  logging::warn("producer.error", {{"code", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))},
+                                   {"reason", reason}});
+}
+
+KafkaError Producer::produce(const std::string& topic, std::string_view key,
+                             std::string_view value, std::span<const Header> headers,
+                             std::uint64_t epoch) {
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (!headers.empty()) {
+    hdrs = rd_kafka_headers_new(headers.size());
+    for (const auto& h : headers) {
+      rd_kafka_header_add(hdrs, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
+                          static_cast<ssize_t>(h.value.size()));
+    }
+  }
+  // Bounded wait while the local queue is full: backpressure, not loss.
+  for (int attempt = 0; attempt < 30000; ++attempt) {
+    const auto err = rd_kafka_producev(
+        rk_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+        RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::uintptr_t>(epoch))),
+        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError::none();  // headers now owned
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      if (hdrs) rd_kafka_headers_destroy(hdrs);
+      return KafkaError::from_code(err, Severity::kFatal);
+    }
+    rd_kafka_poll(rk_.get(), 1);
+  }
+  if (hdrs) rd_kafka_headers_destroy(hdrs);
+  return KafkaError::from_code(RD_KAFKA_RESP_ERR__QUEUE_FULL, Severity::kFatal);
+}
+
+void Producer::poll() { rd_kafka_poll(rk_.get(), 0); }
+
+bool Producer::flush(std::chrono::milliseconds timeout) {
+  return rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())) ==
+         RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+}  // namespace reminder::kafka

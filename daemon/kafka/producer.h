@@ -1,0 +1,58 @@
+#pragma once
+
+// The producer: idempotent, Java-compatible partitioner (murmur2_random), so
+// keys land where Java producers put them. Delivery reports are served by
+// poll(), called from the io_context timer; nothing here blocks except
+// flush(), used at shutdown and on partition revocation.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "kafka/client_config.h"
+#include "kafka/handles.h"
+#include "kafka/kafka_error.h"
+#include "metrics/probes.h"
+
+namespace reminder::kafka {
+
+struct Header {
+  std::string_view name;
+  std::string_view value;
+};
+
+class Producer {
+ public:
+  // Called for each delivery report with the epoch the record was tagged with.
+  using DeliveryHandler = std::function<void(std::uint64_t epoch, const KafkaError& error,
+                                             std::string_view topic)>;
+
+  Producer(const Properties& props, const Properties& overrides, metrics::KafkaProbe& probe,
+           DeliveryHandler on_delivery);
+
+  // Queues one record. Waits (briefly, serving delivery reports) if the
+  // local queue is full; an error here is fatal to the caller.
+  KafkaError produce(const std::string& topic, std::string_view key, std::string_view value,
+                     std::span<const Header> headers, std::uint64_t epoch);
+  void poll();
+  bool flush(std::chrono::milliseconds timeout);
+  int queue_length() const { return rd_kafka_outq_len(rk_.get()); }
+  // Set once librdkafka reports a fatal error (e.g. idempotence sequence).
+  std::optional<KafkaError> fatal_error() const { return fatal_; }
+  rd_kafka_t* handle() const { return rk_.get(); }
+
+ private:
+  static void on_delivery_report(rd_kafka_t*, const rd_kafka_message_t*, void* opaque);
+  static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque);
+
+  KafkaHandle rk_;
+  metrics::KafkaProbe& probe_;
+  DeliveryHandler on_delivery_;
+  std::optional<KafkaError> fatal_;
+};
+
+}  // namespace reminder::kafka

@@ -1,0 +1,562 @@
+#include "pipeline/dispatcher.h"
+
+#include <absl/strings/numbers.h>
+#include <absl/time/civil_time.h>
+
+#include <algorithm>
+
+#include "pipeline/message_builder.h"
+
+namespace reminder::pipeline {
+
+using reminder::v1::AccountEvent;
+using reminder::v1::Decision;
+using reminder::v1::Reason;
+using rules::Channel;
+using state::AccountStatus;
+using state::CustomerState;
+
+namespace {
+
+constexpr absl::Duration kPausedRecheck = absl::Seconds(60);
+
+absl::Time event_time(const AccountEvent& e) {
+  return absl::FromUnixSeconds(e.occurred_at().seconds()) +
+         absl::Nanoseconds(e.occurred_at().nanos());
+}
+
+void set_timestamp(google::protobuf::Timestamp* ts, absl::Time t) {
+  const std::int64_t s = absl::ToUnixSeconds(t);
+  ts->set_seconds(s);
+  ts->set_nanos(static_cast<std::int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(s))));
+}
+
+reminder::v1::Channel to_proto(Channel c) { return static_cast<reminder::v1::Channel>(c); }
+
+Channel from_proto(reminder::v1::Channel c) { return static_cast<Channel>(c); }
+
+// Days since 1970-01-01 of a validated "YYYY-MM-DD".
+std::int32_t epoch_day(std::string_view date) {
+  absl::CivilDay d;
+  if (!absl::ParseCivilTime(absl::string_view(date.data(), date.size()), &d)) return 0;
+  return static_cast<std::int32_t>(d - absl::CivilDay(1970, 1, 1));
+}
+
+state::DispatchId dispatch_id_for(std::string_view customer_id, std::string_view event_id,
+                                  Channel channel, std::string_view template_id) {
+  return state::DispatchIdBuilder()
+      .add(customer_id)
+      .add(event_id)
+      .add(rules::channel_name(channel))
+      .add(template_id)
+      .build();
+}
+
+state::FlagKind flag_kind(reminder::v1::CustomerFlag::Kind k) {
+  switch (k) {
+    case reminder::v1::CustomerFlag::HARDSHIP: return state::FlagKind::kHardship;
+    case reminder::v1::CustomerFlag::DISPUTE: return state::FlagKind::kDispute;
+    case reminder::v1::CustomerFlag::COMPLAINT: return state::FlagKind::kComplaint;
+    case reminder::v1::CustomerFlag::BANKRUPTCY: return state::FlagKind::kBankruptcy;
+    case reminder::v1::CustomerFlag::DECEASED: return state::FlagKind::kDeceased;
+    case reminder::v1::CustomerFlag::CEASE_COMMUNICATION:
+      return state::FlagKind::kCeaseCommunication;
+    case reminder::v1::CustomerFlag::LEGAL_HOLD: return state::FlagKind::kLegalHold;
+    case reminder::v1::CustomerFlag::KIND_UNSPECIFIED:
+    case reminder::v1::CustomerFlag_Kind_CustomerFlag_Kind_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case reminder::v1::CustomerFlag_Kind_CustomerFlag_Kind_INT_MAX_SENTINEL_DO_NOT_USE_:
+      break;  // rejected by validation
+  }
+  return state::FlagKind::kHardship;
+}
+
+Reason flag_reason(state::FlagKind k) {
+  switch (k) {
+    case state::FlagKind::kHardship: return reminder::v1::REASON_HARDSHIP;
+    case state::FlagKind::kDispute: return reminder::v1::REASON_DISPUTE;
+    case state::FlagKind::kComplaint: return reminder::v1::REASON_COMPLAINT;
+    case state::FlagKind::kBankruptcy: return reminder::v1::REASON_BANKRUPTCY;
+    case state::FlagKind::kDeceased: return reminder::v1::REASON_DECEASED;
+    case state::FlagKind::kCeaseCommunication: return reminder::v1::REASON_CEASE_COMMUNICATION;
+    case state::FlagKind::kLegalHold: return reminder::v1::REASON_LEGAL_HOLD;
+  }
+  return reminder::v1::REASON_UNSPECIFIED;
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(rules::PolicyPtr policy, const rules::ZoneCatalog& zones,
+                       metrics::PipelineProbe& probe, metrics::StateProbe& state_probe)
+    : zones_(zones), probe_(probe), state_probe_(state_probe) {
+  set_policy(std::move(policy));
+}
+
+void Dispatcher::set_policy(rules::PolicyPtr policy) {
+  policy_ = std::move(policy);
+  // Keep every attempt any rule can still count, and never less than 8 days
+  // (so a tightened policy after a reload still sees the recent past).
+  absl::Duration keep = absl::Hours(24 * 8);
+  for (const auto& cap : policy_->caps) {
+    keep = std::max(keep, cap.rolling);
+    keep = std::max(keep, absl::Hours(24 * (cap.local_days + 1)));
+  }
+  for (const auto& gap : policy_->min_gaps) keep = std::max(keep, gap.gap);
+  attempt_retention_ = keep;
+}
+
+void Dispatcher::set_channel_paused(Channel channel, bool paused) {
+  paused_[rules::channel_index(channel)] = paused;
+  state_probe_.set_channel_paused(channel, paused);
+}
+
+Decision& Dispatcher::new_decision(const CustomerState& c, const Trigger& trigger,
+                                   absl::Time now) {
+  decision_.Clear();
+  decision_.set_event_id(std::string(trigger.event_id));
+  decision_.set_customer_id(c.customer_id);
+  decision_.set_account_id(std::string(trigger.account_id));
+  set_timestamp(decision_.mutable_decided_at(), now);
+  decision_.set_policy_version(policy_->name + "@" + policy_->version);
+  return decision_;
+}
+
+void Dispatcher::record(const Decision& d, std::optional<Channel> channel, DispatchSink& sink) {
+  if (channel) {
+    probe_.on_decision(*channel, d.outcome(), d.reason());
+  } else {
+    probe_.on_decision_without_channel(d.outcome(), d.reason());
+  }
+  sink.on_decision(d);
+}
+
+std::optional<ingest::Rejection> Dispatcher::on_event(const AccountEvent& e, absl::Time now,
+                                                      DispatchSink& sink) {
+  const state::CustomerIndex ci = store_.find_or_add(e.customer_id());
+  CustomerState& c = store_.at(ci);
+  const Trigger trigger{&e, e.event_id(), e.account_id()};
+
+  const std::uint64_t event_hash = state::fnv1a64(e.event_id());
+  if (c.saw_event(event_hash)) {
+    probe_.on_duplicate_event();
+    Decision& d = new_decision(c, trigger, now);
+    d.set_outcome(reminder::v1::OUTCOME_NO_CONTACT);
+    d.set_reason(reminder::v1::REASON_DUPLICATE_EVENT);
+    d.set_rule("dedupe");
+    record(d, std::nullopt, sink);
+    return std::nullopt;
+  }
+
+  int account = -1;
+  if (!e.account_id().empty()) {
+    account = c.upsert_account(e.account_id());
+    if (account < 0) {
+      return ingest::Rejection{ingest::RejectReason::kTooManyAccounts,
+                               "customer already has " +
+                                   std::to_string(state::kMaxAccountsPerCustomer) + " accounts"};
+    }
+  }
+  c.remember_event(event_hash);
+
+  const absl::Time at = event_time(e);
+  const std::int64_t at_s = absl::ToUnixSeconds(at);
+  auto no_contact = [&](Reason reason, std::string_view rule) {
+    Decision& d = new_decision(c, trigger, now);
+    d.set_outcome(reminder::v1::OUTCOME_NO_CONTACT);
+    d.set_reason(reason);
+    d.set_rule(std::string(rule));
+    record(d, std::nullopt, sink);
+  };
+
+  switch (e.kind_case()) {
+    case AccountEvent::kDelinquency:
+      on_delinquency(ci, account, e, now, sink);
+      break;
+    case AccountEvent::kPayment: {
+      auto& a = c.accounts[account];
+      if (e.payment().cured()) {
+        a.status = AccountStatus::kCured;
+        a.status_since = at_s;
+        a.last_step_dpd = {-1, -1, -1};
+        a.promise_until_day = 0;
+        cancel_account_deferrals(ci, account, reminder::v1::REASON_PAID, trigger, now, sink);
+        no_contact(reminder::v1::REASON_PAID, "payment.cured");
+      } else {
+        no_contact(reminder::v1::REASON_STATE_UPDATED, "payment.partial");
+      }
+      break;
+    }
+    case AccountEvent::kPromise: {
+      auto& a = c.accounts[account];
+      a.promise_until_day =
+          epoch_day(e.promise().promised_date()) + policy_->suppressions.promise_grace_days;
+      no_contact(reminder::v1::REASON_PROMISE_TO_PAY, "suppressions.promise_grace_days");
+      break;
+    }
+    case AccountEvent::kContactOutcome: {
+      const auto& o = e.contact_outcome();
+      switch (o.result()) {
+        case reminder::v1::ContactOutcome::RIGHT_PARTY_CONTACT:
+          // About the event's debt; without one, conservatively about all.
+          for (int i = 0; i < static_cast<int>(c.accounts.size()); ++i) {
+            if (account < 0 || i == account) {
+              c.accounts[i].last_right_party_contact =
+                  std::max(c.accounts[i].last_right_party_contact, at_s);
+            }
+          }
+          break;
+        case reminder::v1::ContactOutcome::OPT_OUT_REQUESTED:
+          c.opted_out_mask |= 1u << rules::channel_index(from_proto(o.channel()));
+          break;
+        case reminder::v1::ContactOutcome::BOUNCED:
+          if (o.channel() == reminder::v1::CHANNEL_EMAIL) c.invalid_contact_points |= state::kEmailInvalid;
+          break;
+        case reminder::v1::ContactOutcome::WRONG_NUMBER:
+          c.invalid_contact_points |= state::kPhoneInvalid;
+          break;
+        case reminder::v1::ContactOutcome::NO_ANSWER:
+        case reminder::v1::ContactOutcome::DELIVERED:
+        case reminder::v1::ContactOutcome::RESULT_UNSPECIFIED:
+        case reminder::v1::ContactOutcome_Result_ContactOutcome_Result_INT_MIN_SENTINEL_DO_NOT_USE_:
+        case reminder::v1::ContactOutcome_Result_ContactOutcome_Result_INT_MAX_SENTINEL_DO_NOT_USE_:
+          break;
+      }
+      no_contact(reminder::v1::REASON_STATE_UPDATED, "contact_outcome");
+      break;
+    }
+    case AccountEvent::kFlag: {
+      const auto& f = e.flag();
+      const state::FlagKind kind = flag_kind(f.kind());
+      if (kind == state::FlagKind::kDispute && account >= 0 &&
+          policy_->suppressions.dispute_stops_account_only) {
+        c.accounts[account].disputed = f.active();
+      } else if (!f.active()) {
+        c.flag_until[static_cast<int>(kind)] = 0;
+      } else if (f.has_until()) {
+        c.flag_until[static_cast<int>(kind)] = f.until().seconds();
+      } else if (kind == state::FlagKind::kHardship &&
+                 policy_->suppressions.hardship_pause_days > 0) {
+        c.flag_until[static_cast<int>(kind)] =
+            at_s + std::int64_t{86400} * policy_->suppressions.hardship_pause_days;
+      } else {
+        c.flag_until[static_cast<int>(kind)] = state::kForever;
+      }
+      no_contact(f.active() ? flag_reason(kind) : reminder::v1::REASON_STATE_UPDATED, "flag");
+      break;
+    }
+    case AccountEvent::kProfile: {
+      const auto& p = e.profile();
+      if (p.phone() != c.phone) c.invalid_contact_points &= ~state::kPhoneInvalid;
+      if (p.email() != c.email) c.invalid_contact_points &= ~state::kEmailInvalid;
+      c.time_zone = p.time_zone();
+      c.jurisdiction = p.jurisdiction();
+      c.phone = p.phone();
+      c.email = p.email();
+      c.locale = p.locale();
+      c.opted_out_mask = 0;
+      for (int ch : p.opted_out_channels()) {
+        if (ch >= 1 && ch <= 3) c.opted_out_mask |= 1u << (ch - 1);
+      }
+      no_contact(reminder::v1::REASON_STATE_UPDATED, "profile");
+      break;
+    }
+    case AccountEvent::KIND_NOT_SET:
+      break;  // rejected by validation before it gets here
+  }
+  return std::nullopt;
+}
+
+void Dispatcher::on_delinquency(state::CustomerIndex ci, int account, const AccountEvent& e,
+                                absl::Time now, DispatchSink& sink) {
+  CustomerState& c = store_.at(ci);
+  auto& a = c.accounts[account];
+  const auto& d = e.delinquency();
+  const std::int64_t at_s = absl::ToUnixSeconds(event_time(e));
+  const Trigger trigger{&e, e.event_id(), e.account_id()};
+  auto no_contact = [&](reminder::v1::Outcome outcome, Reason reason, std::string_view rule) {
+    Decision& rec = new_decision(c, trigger, now);
+    rec.set_outcome(outcome);
+    rec.set_reason(reason);
+    rec.set_rule(std::string(rule));
+    record(rec, std::nullopt, sink);
+  };
+
+  // A delinquency older than the cure is stale (reordered upstream).
+  if (a.status == AccountStatus::kCured && at_s < a.status_since) {
+    no_contact(reminder::v1::OUTCOME_SUPPRESSED, reminder::v1::REASON_PAID, "stale_delinquency");
+    return;
+  }
+  a.days_past_due = d.days_past_due();
+  a.amount_due_minor = d.amount_due().minor_units();
+  a.currency = d.amount_due().currency_code();
+  a.minimum_due_minor = d.minimum_due().minor_units();
+  a.due_date = d.due_date();
+  a.product = d.product();
+  if (a.status == AccountStatus::kHandedOff) {
+    no_contact(reminder::v1::OUTCOME_SUPPRESSED, reminder::v1::REASON_HANDED_OFF, "strategy.handoff");
+    return;
+  }
+  if (d.days_past_due() <= 0) {
+    a.status = AccountStatus::kCurrent;
+    a.status_since = at_s;
+    no_contact(reminder::v1::OUTCOME_NO_CONTACT, reminder::v1::REASON_STATE_UPDATED, "delinquency");
+    return;
+  }
+  if (a.status != AccountStatus::kDelinquent) {
+    a.status = AccountStatus::kDelinquent;
+    a.status_since = at_s;
+    a.last_step_dpd = {-1, -1, -1};
+  }
+
+  bool any = false;
+  for (const auto& due : rules::due_steps(*policy_, d.days_past_due())) {
+    Contact contact;
+    contact.intent.account_mask = 1u << account;
+    if (due.step == nullptr) {
+      contact.intent.channel = Channel::kCall;
+      contact.intent.handoff = true;
+      contact.template_id = due.bucket->handoff_template;
+      contact.queue = due.bucket->handoff_queue;
+    } else {
+      auto& last = a.last_step_dpd[rules::channel_index(due.step->channel)];
+      if (last == d.days_past_due()) continue;  // this step already fired today
+      last = static_cast<std::int16_t>(d.days_past_due());
+      contact.intent.channel = due.step->channel;
+      contact.template_id = due.step->template_id;
+      contact.queue = due.step->queue;
+      contact.priority = due.step->priority;
+    }
+    contact.dispatch_id =
+        dispatch_id_for(c.customer_id, e.event_id(), contact.intent.channel, contact.template_id);
+    any = true;
+
+    // Consolidation: a reminder already waiting on this channel takes the
+    // account into its list instead of a second reminder going out.
+    if (policy_->consolidate && !contact.intent.handoff) {
+      auto it = std::find_if(c.deferred.begin(), c.deferred.end(), [&](const auto& p) {
+        return p.channel == contact.intent.channel && !p.handoff;
+      });
+      if (it != c.deferred.end()) {
+        it->account_mask |= contact.intent.account_mask;
+        Decision& rec = new_decision(c, trigger, now);
+        rec.set_dispatch_id(it->dispatch_id.hex());
+        rec.set_channel(to_proto(contact.intent.channel));
+        rec.set_outcome(reminder::v1::OUTCOME_DEFERRED);
+        rec.set_reason(reminder::v1::REASON_CONSOLIDATED);
+        rec.set_rule("consolidation");
+        rec.set_detail("joined a pending reminder on the same channel");
+        rec.set_template_id(it->template_id);
+        set_timestamp(rec.mutable_scheduled_for(), absl::FromUnixSeconds(it->due));
+        record(rec, contact.intent.channel, sink);
+        continue;
+      }
+    }
+    decide_and_act(ci, contact, trigger, -1, now, sink);
+  }
+  if (!any) {
+    no_contact(reminder::v1::OUTCOME_NO_CONTACT, reminder::v1::REASON_NOT_IN_STRATEGY, "strategy");
+  }
+}
+
+void Dispatcher::decide_and_act(state::CustomerIndex ci, const Contact& contact,
+                                const Trigger& trigger, int existing, absl::Time now,
+                                DispatchSink& sink) {
+  CustomerState& c = store_.at(ci);
+  rules::ContactDecision verdict = rules::decide(c, contact.intent, now, *policy_, zones_);
+  const Channel channel = contact.intent.channel;
+  if (verdict.verdict == rules::Verdict::kSend && paused_[rules::channel_index(channel)]) {
+    verdict.verdict = rules::Verdict::kDefer;
+    verdict.reason = reminder::v1::REASON_CHANNEL_PAUSED;
+    verdict.rule_section = "kill_switch";
+    verdict.rule_name = rules::channel_name(channel);
+    verdict.defer_until = now + kPausedRecheck;
+  }
+
+  Decision& rec = new_decision(c, trigger, now);
+  rec.set_dispatch_id(contact.dispatch_id.hex());
+  rec.set_channel(to_proto(channel));
+  rec.set_reason(verdict.reason);
+  rec.set_rule(verdict.rule());
+  rec.set_template_id(std::string(contact.template_id));
+
+  switch (verdict.verdict) {
+    case rules::Verdict::kSend: {
+      if (existing >= 0) {
+        c.deferred.erase(c.deferred.begin() + existing);
+        --deferred_total_;
+      }
+      rec.set_outcome(reminder::v1::OUTCOME_SENT);
+      for (int i = 0; i < static_cast<int>(c.accounts.size()); ++i) {
+        if (verdict.account_mask >> i & 1u) rec.add_account_ids(c.accounts[i].account_id);
+      }
+      emit(ci, contact, verdict, sink);
+      if (contact.intent.handoff) {
+        for (int i = 0; i < static_cast<int>(c.accounts.size()); ++i) {
+          if (verdict.account_mask >> i & 1u) {
+            c.accounts[i].status = AccountStatus::kHandedOff;
+            c.accounts[i].status_since = absl::ToUnixSeconds(now);
+          }
+        }
+      } else {
+        prune_attempts(c, now);
+        c.attempts.push_back(state::Attempt{absl::ToUnixSeconds(now), verdict.account_mask, channel});
+      }
+      record(rec, channel, sink);
+      if (contact.intent.handoff) {
+        for (int i = 0; i < static_cast<int>(c.accounts.size()); ++i) {
+          if (verdict.account_mask >> i & 1u) {
+            cancel_account_deferrals(ci, i, reminder::v1::REASON_HANDED_OFF, trigger, now, sink);
+          }
+        }
+      }
+      return;
+    }
+    case rules::Verdict::kDefer: {
+      // Always strictly later, so a re-check can never spin.
+      const std::int64_t due =
+          std::max(absl::ToUnixSeconds(verdict.defer_until), absl::ToUnixSeconds(now) + 1);
+      if (existing >= 0) {
+        c.deferred[existing].due = due;
+        state_probe_.on_redeferred(channel);
+      } else {
+        state::DeferredContact dc;
+        dc.dispatch_id = contact.dispatch_id;
+        dc.due = due;
+        dc.created = absl::ToUnixSeconds(now);
+        dc.event_id = std::string(trigger.event_id);
+        dc.template_id = std::string(contact.template_id);
+        dc.queue = std::string(contact.queue);
+        dc.account_mask = contact.intent.account_mask;
+        dc.priority = contact.priority;
+        dc.channel = channel;
+        dc.handoff = contact.intent.handoff;
+        c.deferred.push_back(std::move(dc));
+        ++deferred_total_;
+      }
+      schedule_.add(due, ci, contact.dispatch_id.lo);
+      rec.set_outcome(reminder::v1::OUTCOME_DEFERRED);
+      set_timestamp(rec.mutable_scheduled_for(), absl::FromUnixSeconds(due));
+      record(rec, channel, sink);
+      return;
+    }
+    case rules::Verdict::kSuppress: {
+      if (existing >= 0) {
+        c.deferred.erase(c.deferred.begin() + existing);
+        --deferred_total_;
+      }
+      rec.set_outcome(reminder::v1::OUTCOME_SUPPRESSED);
+      record(rec, channel, sink);
+      return;
+    }
+  }
+}
+
+void Dispatcher::emit(state::CustomerIndex ci, const Contact& contact,
+                      const rules::ContactDecision& d, DispatchSink& sink) {
+  const CustomerState& c = store_.at(ci);
+  const MessageFields fields{c,
+                             contact.dispatch_id.hex(),
+                             d.account_mask,
+                             contact.template_id,
+                             contact.queue,
+                             contact.priority,
+                             d.not_before,
+                             d.not_after,
+                             contact.intent.handoff,
+                             *policy_};
+  switch (contact.intent.channel) {
+    case Channel::kSms:
+      sink.on_sms(build_sms(fields));
+      break;
+    case Channel::kEmail:
+      sink.on_email(build_email(fields));
+      break;
+    case Channel::kCall:
+      sink.on_call(build_call_task(fields));
+      break;
+  }
+  probe_.on_dispatch(contact.intent.channel);
+}
+
+void Dispatcher::cancel_account_deferrals(state::CustomerIndex ci, int account, Reason reason,
+                                          const Trigger& trigger, absl::Time now,
+                                          DispatchSink& sink) {
+  CustomerState& c = store_.at(ci);
+  const std::uint32_t bit = 1u << account;
+  for (std::size_t i = 0; i < c.deferred.size();) {
+    auto& p = c.deferred[i];
+    if (!(p.account_mask & bit)) {
+      ++i;
+      continue;
+    }
+    p.account_mask &= ~bit;
+    if (p.account_mask != 0) {
+      ++i;
+      continue;
+    }
+    Decision& rec = new_decision(c, trigger, now);
+    rec.set_dispatch_id(p.dispatch_id.hex());
+    rec.set_channel(to_proto(p.channel));
+    rec.set_outcome(reminder::v1::OUTCOME_SUPPRESSED);
+    rec.set_reason(reason);
+    rec.set_rule("pending.cancelled");
+    rec.set_template_id(p.template_id);
+    record(rec, p.channel, sink);
+    c.deferred.erase(c.deferred.begin() + static_cast<std::ptrdiff_t>(i));
+    --deferred_total_;
+  }
+}
+
+void Dispatcher::fire_due(absl::Time now, DispatchSink& sink) {
+  for (const auto& entry : schedule_.take_due(now)) {
+    CustomerState& c = store_.at(entry.customer);
+    auto it = std::find_if(c.deferred.begin(), c.deferred.end(), [&](const auto& p) {
+      return p.dispatch_id.lo == entry.dispatch_lo;
+    });
+    // Cancelled, already sent, or moved to a later time: nothing to do here.
+    if (it == c.deferred.end() || it->due != entry.due) continue;
+    Contact contact;
+    contact.intent.channel = it->channel;
+    contact.intent.account_mask = it->account_mask;
+    contact.intent.handoff = it->handoff;
+    contact.template_id = it->template_id;
+    contact.queue = it->queue;
+    contact.priority = it->priority;
+    contact.dispatch_id = it->dispatch_id;
+    // Copies: decide_and_act may erase the deferral these views point into.
+    const std::string event_id = it->event_id;
+    const std::string template_id = it->template_id;
+    const std::string queue = it->queue;
+    contact.template_id = template_id;
+    contact.queue = queue;
+    const Trigger trigger{nullptr, event_id, {}};
+    decide_and_act(entry.customer, contact, trigger, static_cast<int>(it - c.deferred.begin()),
+                   now, sink);
+  }
+}
+
+void Dispatcher::prune_attempts(CustomerState& c, absl::Time now) const {
+  const std::int64_t horizon = absl::ToUnixSeconds(now - attempt_retention_);
+  auto keep = std::find_if(c.attempts.begin(), c.attempts.end(),
+                           [&](const state::Attempt& a) { return a.at >= horizon; });
+  c.attempts.erase(c.attempts.begin(), keep);
+}
+
+void Dispatcher::report_state(absl::Time now) {
+  state_probe_.set_customers(static_cast<std::int64_t>(store_.size()));
+  std::array<std::int64_t, 3> by_channel = {0, 0, 0};
+  std::int64_t oldest_overdue = 0;
+  const std::int64_t now_s = absl::ToUnixSeconds(now);
+  for (std::size_t i = 0; i < store_.size(); ++i) {
+    for (const auto& p : store_.at(static_cast<state::CustomerIndex>(i)).deferred) {
+      ++by_channel[rules::channel_index(p.channel)];
+      if (p.due < now_s) oldest_overdue = std::max(oldest_overdue, now_s - p.due);
+    }
+  }
+  for (Channel ch : rules::kAllChannels) {
+    state_probe_.set_deferred(ch, by_channel[rules::channel_index(ch)]);
+  }
+  state_probe_.set_oldest_overdue_seconds(static_cast<double>(oldest_overdue));
+  state_probe_.set_state_bytes(static_cast<std::int64_t>(store_.approximate_bytes()));
+}
+
+}  // namespace reminder::pipeline

@@ -1,0 +1,106 @@
+#pragma once
+
+// Dispatcher: the flow for one validated event, and for deferred contacts
+// coming due. Folds the event's facts into the customer's state, asks the
+// strategy what contacts it calls for, asks rules::decide about each, and
+// hands messages and decision records to the sink. Every path to a channel
+// message goes through decide() at the moment of emission: there is no
+// second code path around the window or the caps.
+//
+// Time is a parameter; the daemon passes the wall clock, replay the
+// simulated one. Single-threaded: owned by the io_context thread.
+
+#include <absl/time/time.h>
+
+#include <array>
+#include <optional>
+#include <string>
+
+#include "ingest/rejection.h"
+#include "metrics/probes.h"
+#include "pipeline/dispatch_sink.h"
+#include "reminder/v1/account_event.pb.h"
+#include "rules/decide.h"
+#include "rules/policy.h"
+#include "rules/zone_catalog.h"
+#include "scheduler/deferred_schedule.h"
+#include "state/state_store.h"
+
+namespace reminder::pipeline {
+
+class Dispatcher {
+ public:
+  Dispatcher(rules::PolicyPtr policy, const rules::ZoneCatalog& zones,
+             metrics::PipelineProbe& probe, metrics::StateProbe& state_probe);
+
+  // Swaps in a new policy (already validated). Pending contacts are re-checked
+  // against it when they come due.
+  void set_policy(rules::PolicyPtr policy);
+  const rules::Policy& policy() const { return *policy_; }
+
+  // A validated event. Returns a rejection if the state cannot take it (e.g.
+  // too many accounts for one customer); the caller dead-letters it.
+  std::optional<ingest::Rejection> on_event(const reminder::v1::AccountEvent& event,
+                                            absl::Time now, DispatchSink& sink);
+
+  // Emits, re-defers or suppresses every deferred contact due at or before now.
+  void fire_due(absl::Time now, DispatchSink& sink);
+  std::optional<absl::Time> next_due() const { return schedule_.next_due(); }
+
+  // Kill switch: a paused channel sends nothing; what would have gone out is
+  // held (deferred) and re-checked when it is resumed.
+  void set_channel_paused(rules::Channel channel, bool paused);
+  bool channel_paused(rules::Channel channel) const {
+    return paused_[rules::channel_index(channel)];
+  }
+
+  const state::StateStore& store() const { return store_; }
+  std::size_t deferred_count() const { return deferred_total_; }
+  // Refreshes the state gauges (customers, bytes, deferred by channel).
+  void report_state(absl::Time now);
+
+ private:
+  struct Trigger {
+    const reminder::v1::AccountEvent* event = nullptr;  // null when a deferral fires
+    std::string_view event_id;
+    std::string_view account_id;
+  };
+  struct Contact {
+    rules::ContactIntent intent;
+    std::string_view template_id;
+    std::string_view queue;
+    int priority = 0;
+    state::DispatchId dispatch_id;
+  };
+
+  void on_delinquency(state::CustomerIndex ci, int account, const reminder::v1::AccountEvent& e,
+                      absl::Time now, DispatchSink& sink);
+  // Decides one contact and acts on the verdict. `existing` is the deferral
+  // being re-checked, or -1 for a new contact.
+  void decide_and_act(state::CustomerIndex ci, const Contact& contact, const Trigger& trigger,
+                      int existing, absl::Time now, DispatchSink& sink);
+  void emit(state::CustomerIndex ci, const Contact& contact, const rules::ContactDecision& d,
+            DispatchSink& sink);
+  void cancel_account_deferrals(state::CustomerIndex ci, int account, reminder::v1::Reason reason,
+                                const Trigger& trigger, absl::Time now, DispatchSink& sink);
+  void prune_attempts(state::CustomerState& c, absl::Time now) const;
+
+  reminder::v1::Decision& new_decision(const state::CustomerState& c, const Trigger& trigger,
+                                       absl::Time now);
+  void record(const reminder::v1::Decision& d, std::optional<rules::Channel> channel,
+              DispatchSink& sink);
+
+  rules::PolicyPtr policy_;
+  const rules::ZoneCatalog& zones_;
+  metrics::PipelineProbe& probe_;
+  metrics::StateProbe& state_probe_;
+  state::StateStore store_;
+  scheduler::DeferredSchedule schedule_;
+  std::array<bool, 3> paused_ = {false, false, false};
+  std::size_t deferred_total_ = 0;
+  absl::Duration attempt_retention_ = absl::Hours(24 * 8);
+  // Reused per decision to avoid an allocation per record.
+  reminder::v1::Decision decision_;
+};
+
+}  // namespace reminder::pipeline

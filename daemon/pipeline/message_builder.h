@@ -1,0 +1,34 @@
+#pragma once
+
+// Builds the channel messages a downstream consumes from a send decision.
+
+#include <absl/time/time.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "reminder/v1/dispatch.pb.h"
+#include "rules/policy.h"
+#include "state/customer_state.h"
+
+namespace reminder::pipeline {
+
+struct MessageFields {
+  const state::CustomerState& customer;
+  std::string dispatch_id;
+  std::uint32_t account_mask;
+  std::string_view template_id;
+  std::string_view queue;
+  int priority;
+  absl::Time not_before;
+  absl::Time not_after;
+  bool handoff;
+  const rules::Policy& policy;
+};
+
+reminder::v1::SmsMessage build_sms(const MessageFields& f);
+reminder::v1::EmailMessage build_email(const MessageFields& f);
+reminder::v1::CallTask build_call_task(const MessageFields& f);
+
+}  // namespace reminder::pipeline

@@ -1,0 +1,486 @@
+#include "replay/replay.h"
+
+#include <absl/time/civil_time.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <chrono>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <vector>
+
+#include "config/policy_loader.h"
+#include "ingest/event_decoder.h"
+#include "ingest/rejection.h"
+#include "metrics/probes.h"
+#include "pipeline/dispatcher.h"
+#include "rules/zone_catalog.h"
+
+namespace reminder::replay {
+
+using reminder::v1::AccountEvent;
+
+namespace {
+
+constexpr std::size_t kFlushBytes = 1 << 20;
+constexpr std::size_t kMaxDetailBytes = 200;
+
+// Reads '\n'-terminated lines in 1 MiB chunks; a line is a view into the
+// chunk (or into `carry_` when it spans two chunks), valid until the next
+// call. A trailing '\r' is dropped. Lines longer than `max_bytes` are cut to
+// max_bytes + 1 (enough for the caller to see they are oversized).
+class LineReader {
+ public:
+  LineReader(std::istream& in, std::size_t max_bytes)
+      : in_(in), buf_(1 << 20), max_bytes_(max_bytes) {}
+
+  bool next(std::string_view& line) {
+    if (carry_used_) {
+      carry_.clear();
+      carry_used_ = false;
+    }
+    bool carrying = false;
+    for (;;) {
+      if (pos_ < end_) {
+        const char* start = buf_.data() + pos_;
+        const auto* nl = static_cast<const char*>(std::memchr(start, '\n', end_ - pos_));
+        const std::size_t len = nl ? static_cast<std::size_t>(nl - start) : end_ - pos_;
+        if (nl && !carrying) {
+          line = trim_cr(std::string_view(start, len));
+          pos_ += len + 1;
+          return true;
+        }
+        append_carry(start, len);
+        carrying = true;
+        pos_ += nl ? len + 1 : len;
+        if (nl) return take_carry(line);
+      }
+      if (eof_) return carrying ? take_carry(line) : false;
+      in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+      end_ = static_cast<std::size_t>(in_.gcount());
+      pos_ = 0;
+      if (end_ == 0) eof_ = true;
+    }
+  }
+
+ private:
+  static std::string_view trim_cr(std::string_view s) {
+    if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
+    return s;
+  }
+  void append_carry(const char* p, std::size_t n) {
+    const std::size_t room = max_bytes_ + 1 > carry_.size() ? max_bytes_ + 1 - carry_.size() : 0;
+    carry_.append(p, std::min(n, room));
+  }
+  bool take_carry(std::string_view& line) {
+    line = trim_cr(carry_);
+    carry_used_ = true;
+    return true;
+  }
+
+  std::istream& in_;
+  std::vector<char> buf_;
+  std::size_t pos_ = 0;
+  std::size_t end_ = 0;
+  bool eof_ = false;
+  std::string carry_;
+  bool carry_used_ = false;
+  std::size_t max_bytes_;
+};
+
+bool blank(std::string_view s) {
+  for (char c : s) {
+    if (c != ' ' && c != '\t' && c != '\r') return false;
+  }
+  return true;
+}
+
+// One line of detail: newlines flattened, bounded.
+std::string one_line(std::string_view s) {
+  std::string out(s.substr(0, kMaxDetailBytes));
+  for (char& c : out) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  if (s.size() > kMaxDetailBytes) out += "...";
+  return out;
+}
+
+absl::Time to_time(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+// Counts what goes by for the summary and passes everything on.
+class TallySink final : public pipeline::DispatchSink {
+ public:
+  TallySink(pipeline::DispatchSink& inner, ReplaySummary& summary, const rules::ZoneCatalog& zones)
+      : inner_(inner), summary_(summary), zones_(zones) {}
+
+  void attach(const pipeline::Dispatcher* dispatcher) { dispatcher_ = dispatcher; }
+
+  void on_decision(const reminder::v1::Decision& d) override {
+    ++summary_.decisions;
+    ++outcomes_[bucket(d.outcome())];
+    ++reasons_[bucket(d.reason())];
+    inner_.on_decision(d);
+  }
+  void on_sms(const reminder::v1::SmsMessage& m) override {
+    count(rules::Channel::kSms, m.customer_id(), m.not_before());
+    inner_.on_sms(m);
+  }
+  void on_email(const reminder::v1::EmailMessage& m) override {
+    count(rules::Channel::kEmail, m.customer_id(), m.not_before());
+    inner_.on_email(m);
+  }
+  void on_call(const reminder::v1::CallTask& m) override {
+    count(rules::Channel::kCall, m.customer_id(), m.not_before());
+    if (m.handoff()) ++summary_.handoff_tasks;
+    inner_.on_call(m);
+  }
+
+  // Moves the enum-indexed counters into the summary's named maps.
+  void finish() {
+    for (int i = 0; i < kBuckets; ++i) {
+      if (outcomes_[i] == 0) continue;
+      std::string name = reminder::v1::Outcome_IsValid(i)
+                             ? reminder::v1::Outcome_Name(static_cast<reminder::v1::Outcome>(i))
+                             : "OUTCOME_" + std::to_string(i);
+      summary_.by_outcome[name] += outcomes_[i];
+    }
+    for (int i = 0; i < kBuckets; ++i) {
+      if (reasons_[i] == 0) continue;
+      std::string name = reminder::v1::Reason_IsValid(i)
+                             ? reminder::v1::Reason_Name(static_cast<reminder::v1::Reason>(i))
+                             : "REASON_" + std::to_string(i);
+      summary_.by_reason[name] += reasons_[i];
+    }
+  }
+
+ private:
+  static constexpr int kBuckets = 128;
+  static int bucket(int v) { return v >= 0 && v < kBuckets ? v : kBuckets - 1; }
+
+  void count(rules::Channel channel, const std::string& customer_id,
+             const google::protobuf::Timestamp& not_before) {
+    ++summary_.sent_by_channel[rules::channel_index(channel)];
+    const absl::TimeZone* tz = nullptr;
+    if (dispatcher_ != nullptr) {
+      if (auto ci = dispatcher_->store().find(customer_id)) {
+        tz = zones_.find(dispatcher_->store().at(*ci).time_zone);
+      }
+    }
+    if (tz == nullptr) {
+      ++summary_.sent_unknown_zone;
+      return;
+    }
+    const int hour = absl::ToCivilHour(to_time(not_before), *tz).hour();
+    ++summary_.sent_by_local_hour[static_cast<std::size_t>(hour)];
+  }
+
+  pipeline::DispatchSink& inner_;
+  ReplaySummary& summary_;
+  const rules::ZoneCatalog& zones_;
+  const pipeline::Dispatcher* dispatcher_ = nullptr;
+  std::array<std::uint64_t, kBuckets> outcomes_ = {};
+  std::array<std::uint64_t, kBuckets> reasons_ = {};
+};
+
+std::string format_time(absl::Time t) {
+  return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// JsonLinesSink
+
+JsonLinesSink::JsonLinesSink(std::ostream& decisions, std::ostream* messages)
+    : decisions_(decisions), messages_(messages) {
+  decision_buf_.reserve(kFlushBytes + 4096);
+  if (messages_ != nullptr) message_buf_.reserve(kFlushBytes + 4096);
+}
+
+JsonLinesSink::~JsonLinesSink() { flush(); }
+
+void JsonLinesSink::on_decision(const reminder::v1::Decision& decision) {
+  scratch_.clear();
+  // Serialising generated messages of our own contract cannot fail.
+  (void)google::protobuf::util::MessageToJsonString(decision, &scratch_);
+  decision_buf_ += scratch_;
+  decision_buf_ += '\n';
+  if (decision_buf_.size() >= kFlushBytes) {
+    decisions_.write(decision_buf_.data(), static_cast<std::streamsize>(decision_buf_.size()));
+    decision_buf_.clear();
+  }
+}
+
+void JsonLinesSink::message_line(std::string_view channel, const google::protobuf::Message& m) {
+  if (messages_ == nullptr) return;
+  scratch_.clear();
+  (void)google::protobuf::util::MessageToJsonString(m, &scratch_);
+  message_buf_ += "{\"channel\":\"";
+  message_buf_ += channel;
+  message_buf_ += "\",\"message\":";
+  message_buf_ += scratch_;
+  message_buf_ += "}\n";
+  if (message_buf_.size() >= kFlushBytes) {
+    messages_->write(message_buf_.data(), static_cast<std::streamsize>(message_buf_.size()));
+    message_buf_.clear();
+  }
+}
+
+void JsonLinesSink::on_sms(const reminder::v1::SmsMessage& message) {
+  message_line("sms", message);
+}
+void JsonLinesSink::on_email(const reminder::v1::EmailMessage& message) {
+  message_line("email", message);
+}
+void JsonLinesSink::on_call(const reminder::v1::CallTask& task) { message_line("call", task); }
+
+void JsonLinesSink::flush() {
+  if (!decision_buf_.empty()) {
+    decisions_.write(decision_buf_.data(), static_cast<std::streamsize>(decision_buf_.size()));
+    decision_buf_.clear();
+  }
+  decisions_.flush();
+  if (messages_ != nullptr) {
+    if (!message_buf_.empty()) {
+      messages_->write(message_buf_.data(), static_cast<std::streamsize>(message_buf_.size()));
+      message_buf_.clear();
+    }
+    messages_->flush();
+  }
+}
+
+bool JsonLinesSink::ok() const {
+  return decisions_.good() && (messages_ == nullptr || messages_->good());
+}
+
+// ---------------------------------------------------------------------------
+// replay_stream
+
+ReplaySummary replay_stream(std::istream& events, const rules::PolicyPtr& policy,
+                            std::optional<absl::Time> until, pipeline::DispatchSink& sink,
+                            std::ostream& errors) {
+  ReplaySummary summary;
+  summary.policy = policy->name + "@" + policy->version;
+
+  rules::ZoneCatalog zones;
+  metrics::NullProbes probes;
+  TallySink tally(sink, summary, zones);
+  pipeline::Dispatcher dispatcher(policy, zones, probes, probes);
+  tally.attach(&dispatcher);
+
+  ingest::ValidationLimits limits;
+  limits.check_clock_skew = false;  // the clock comes from the events themselves
+  google::protobuf::util::JsonParseOptions parse_options;
+  parse_options.ignore_unknown_fields = false;
+
+  std::optional<absl::Time> clock;
+  // Fires every deferral due at or before `t`, each at its own due instant.
+  auto run_clock_to = [&](absl::Time t) {
+    while (true) {
+      const std::optional<absl::Time> due = dispatcher.next_due();
+      if (!due || *due > t) break;
+      dispatcher.fire_due(*due, tally);
+    }
+  };
+  auto bad_line = [&](ingest::RejectReason reason, std::string_view detail) {
+    ++summary.bad_lines;
+    const std::string_view code = ingest::reject_code(reason);
+    ++summary.bad_by_reason[std::string(code)];
+    errors << "line " << summary.lines << ": " << code << ": " << one_line(detail) << '\n';
+  };
+
+  AccountEvent event;
+  LineReader reader(events, limits.max_record_bytes);
+  std::string_view line;
+  while (reader.next(line)) {
+    ++summary.lines;
+    if (blank(line)) continue;
+    ++summary.events_read;
+    if (line.size() > limits.max_record_bytes) {
+      bad_line(ingest::RejectReason::kOversized,
+               "line longer than " + std::to_string(limits.max_record_bytes) + " bytes");
+      continue;
+    }
+    event.Clear();
+    const auto status = google::protobuf::util::JsonStringToMessage(
+        google::protobuf::StringPiece(line.data(), line.size()), &event, parse_options);
+    if (!status.ok()) {
+      const auto msg = status.message();
+      bad_line(ingest::RejectReason::kUndecodable,
+               "not a reminder.v1.AccountEvent in the protobuf JSON mapping (" +
+                   std::string(msg.data(), msg.size()) + ")");
+      continue;
+    }
+    if (auto rejection = ingest::validate_event(event, {}, clock.value_or(absl::UnixEpoch()),
+                                                zones, limits)) {
+      bad_line(rejection->reason, rejection->detail);
+      continue;
+    }
+    const absl::Time at = to_time(event.occurred_at());
+    if (!clock || at > *clock) clock = at;  // never backwards
+    if (!summary.first_event) summary.first_event = clock;
+    run_clock_to(*clock);
+    if (auto rejection = dispatcher.on_event(event, *clock, tally)) {
+      bad_line(rejection->reason, rejection->detail);
+      continue;
+    }
+    ++summary.events_applied;
+  }
+  if (until && (!clock || *until > *clock)) {
+    run_clock_to(*until);
+    clock = until;
+  }
+
+  tally.finish();
+  summary.clock_end = clock;
+  summary.pending_deferred = dispatcher.deferred_count();
+  summary.customers = dispatcher.store().size();
+  return summary;
+}
+
+// ---------------------------------------------------------------------------
+// Summary
+
+void print_summary(const ReplaySummary& s, std::ostream& out) {
+  auto row = [&](std::string_view label, auto value) {
+    out << "  " << std::left << std::setw(34) << label << std::right << value << '\n';
+  };
+  out << "replay summary (policy " << s.policy << ")\n";
+  row("lines read", s.lines);
+  row("events read", s.events_read);
+  row("events applied", s.events_applied);
+  row("bad lines (skipped)", s.bad_lines);
+  for (const auto& [code, n] : s.bad_by_reason) row("  " + code, n);
+  row("customers", s.customers);
+  if (s.first_event) row("simulated clock from", format_time(*s.first_event));
+  if (s.clock_end) row("simulated clock to", format_time(*s.clock_end));
+  row("deferred contacts still pending", s.pending_deferred);
+
+  out << "decisions: " << s.decisions << '\n';
+  out << " by outcome:\n";
+  for (const auto& [name, n] : s.by_outcome) row(name, n);
+  out << " by reason:\n";
+  for (const auto& [name, n] : s.by_reason) row(name, n);
+
+  std::uint64_t sent = 0;
+  for (auto n : s.sent_by_channel) sent += n;
+  out << "contacts sent: " << sent << '\n';
+  for (rules::Channel ch : rules::kAllChannels) {
+    row(rules::channel_name(ch), s.sent_by_channel[rules::channel_index(ch)]);
+  }
+  row("  of which call hand-offs", s.handoff_tasks);
+
+  out << "contacts sent by customer-local hour (not_before in the customer's zone):\n";
+  std::uint64_t peak = 1;
+  for (auto n : s.sent_by_local_hour) peak = std::max(peak, n);
+  for (int h = 0; h < 24; ++h) {
+    const std::uint64_t n = s.sent_by_local_hour[static_cast<std::size_t>(h)];
+    out << "  " << std::setw(2) << std::setfill('0') << h << std::setfill(' ') << "  "
+        << std::setw(10) << n << "  " << std::string(static_cast<std::size_t>(n * 40 / peak), '#')
+        << '\n';
+  }
+  out << "  unknown zone (jurisdiction only)  " << s.sent_unknown_zone << '\n';
+}
+
+// ---------------------------------------------------------------------------
+// The command
+
+bool parse_rfc3339(std::string_view text, absl::Time* out, std::string* error) {
+  std::string err;
+  if (absl::ParseTime(absl::RFC3339_full, absl::string_view(text.data(), text.size()), out,
+                      &err)) {
+    return true;
+  }
+  if (error != nullptr) {
+    *error = "not an RFC 3339 time (e.g. 2026-03-04T00:00:00Z): " + err;
+  }
+  return false;
+}
+
+int run_replay(const ReplayOptions& options, std::ostream& report, std::ostream& errors) {
+  rules::PolicyPtr policy = options.policy;
+  if (!policy) {
+    if (options.policy_path.empty()) {
+      errors << "replay: no policy (--config FILE)\n";
+      return 1;
+    }
+    auto loaded = config::load_policy_file(options.policy_path);
+    if (auto* err = std::get_if<config::ConfigError>(&loaded)) {
+      errors << "replay: invalid policy: " << err->to_string() << '\n';
+      return 1;
+    }
+    policy = std::get<rules::PolicyPtr>(std::move(loaded));
+  }
+  if (options.decisions_path.empty()) {
+    errors << "replay: no decisions file (--decisions FILE)\n";
+    return 1;
+  }
+
+  std::ifstream events_file;
+  std::istream* events = &std::cin;
+  if (options.events_path != "-") {
+    events_file.open(options.events_path, std::ios::binary);
+    if (!events_file) {
+      errors << "replay: cannot read events file " << options.events_path << ": "
+             << std::strerror(errno) << '\n';
+      return 1;
+    }
+    events = &events_file;
+  }
+  std::ofstream decisions_file;
+  std::ostream* decisions = &std::cout;
+  if (options.decisions_path != "-") {
+    decisions_file.open(options.decisions_path, std::ios::binary | std::ios::trunc);
+    if (!decisions_file) {
+      errors << "replay: cannot write decisions file " << options.decisions_path << ": "
+             << std::strerror(errno) << '\n';
+      return 1;
+    }
+    decisions = &decisions_file;
+  }
+  std::ofstream messages_file;
+  if (!options.messages_path.empty()) {
+    messages_file.open(options.messages_path, std::ios::binary | std::ios::trunc);
+    if (!messages_file) {
+      errors << "replay: cannot write messages file " << options.messages_path << ": "
+             << std::strerror(errno) << '\n';
+      return 1;
+    }
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  JsonLinesSink sink(*decisions, options.messages_path.empty() ? nullptr : &messages_file);
+  const ReplaySummary summary = replay_stream(*events, policy, options.until, sink, errors);
+  sink.flush();
+  if (decisions_file.is_open()) decisions_file.close();
+  if (messages_file.is_open()) messages_file.close();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  if (events->bad()) {
+    errors << "replay: error reading events file " << options.events_path << '\n';
+    return 1;
+  }
+  if (!sink.ok() || decisions_file.fail() || messages_file.fail()) {
+    errors << "replay: error writing the output files\n";
+    return 1;
+  }
+
+  print_summary(summary, report);
+  report << "wall time: " << std::fixed << std::setprecision(3) << seconds << " s ("
+         << std::setprecision(0)
+         << (seconds > 0 ? static_cast<double>(summary.events_read) / seconds : 0.0)
+         << " events/s)\n";
+  report << std::defaultfloat;
+  return 0;
+}
+
+int run_replay(const ReplayOptions& options, std::ostream& report) {
+  return run_replay(options, report, std::cerr);
+}
+
+}  // namespace reminder::replay

@@ -1,0 +1,110 @@
+#pragma once
+
+// Per-customer contact state: the facts the rules need (profile, flags,
+// accounts, the sliding log of attempts) and the contacts waiting for their
+// window. Plain data, compact, no behaviour beyond bookkeeping; the rules
+// decide, the pipeline mutates. Times are unix seconds (int64) to keep
+// entries small and serialisable.
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "rules/channel.h"
+#include "state/dispatch_id.h"
+
+namespace reminder::state {
+
+inline constexpr std::int64_t kForever = std::numeric_limits<std::int64_t>::max();
+// Accounts per customer are tracked in 32-bit masks.
+inline constexpr std::size_t kMaxAccountsPerCustomer = 32;
+
+enum class AccountStatus : std::uint8_t {
+  kCurrent,     // known, not overdue
+  kDelinquent,  // overdue: the strategy applies
+  kCured,       // paid / cured: nothing pending, nothing new until the next delinquency
+  kHandedOff,   // with legal / an agency: automated reminders stopped
+};
+
+struct AccountState {
+  std::string account_id;
+  std::string currency;          // ISO 4217
+  std::string product;
+  std::string due_date;          // "YYYY-MM-DD", as received
+  std::int64_t amount_due_minor = 0;
+  std::int64_t minimum_due_minor = 0;
+  std::int64_t status_since = 0;       // unix s of the event that set the status
+  std::int64_t last_right_party_contact = 0;  // unix s, 0 = never
+  std::int32_t promise_until_day = 0;  // days since 1970-01-01 (local civil day), 0 = none
+  std::int32_t days_past_due = 0;
+  // DPD at which each channel's strategy step last fired, so a second
+  // delinquency event for the same day does not fire it again. -1 = never.
+  std::array<std::int16_t, 3> last_step_dpd = {-1, -1, -1};
+  AccountStatus status = AccountStatus::kCurrent;
+  bool disputed = false;
+};
+
+// Customer-level flags, indexed by FlagKind; value = unix s until which the
+// flag is active (0 = inactive, kForever = until cleared).
+enum class FlagKind : std::uint8_t {
+  kHardship, kDispute, kComplaint, kBankruptcy, kDeceased, kCeaseCommunication, kLegalHold
+};
+inline constexpr int kFlagCount = 7;
+
+// One contact made (emitted). The sliding log that makes rolling caps exact.
+struct Attempt {
+  std::int64_t at = 0;            // unix s
+  std::uint32_t account_mask = 0; // which of the customer's accounts it concerned
+  rules::Channel channel = rules::Channel::kSms;
+};
+
+// A contact decided but waiting (for its window, a cap, a paused channel).
+// When due, every rule is checked again before it is emitted.
+struct DeferredContact {
+  DispatchId dispatch_id;
+  std::int64_t due = 0;           // unix s
+  std::int64_t created = 0;       // unix s
+  std::string event_id;           // the event that called for it
+  std::string template_id;
+  std::string queue;
+  std::uint32_t account_mask = 0;
+  std::int32_t priority = 0;
+  rules::Channel channel = rules::Channel::kSms;
+  bool handoff = false;
+};
+
+enum ContactPointBit : std::uint8_t { kPhoneInvalid = 1, kEmailInvalid = 2 };
+
+struct CustomerState {
+  std::string customer_id;
+  std::string time_zone;          // IANA; empty = unknown
+  std::string jurisdiction;
+  std::string phone;
+  std::string email;
+  std::string locale;
+  std::vector<AccountState> accounts;
+  std::vector<Attempt> attempts;  // ascending by time
+  std::vector<DeferredContact> deferred;
+  std::array<std::int64_t, kFlagCount> flag_until = {};
+  // Recently seen event ids (hashes), for idempotency against redelivery.
+  std::array<std::uint64_t, 8> recent_events = {};
+  std::uint8_t recent_pos = 0;
+  std::uint8_t opted_out_mask = 0;       // bit (1 << channel_index)
+  std::uint8_t invalid_contact_points = 0;  // ContactPointBit
+
+  // Index of the account, or -1.
+  int find_account(std::string_view account_id) const;
+  // Index of the account, adding it if new; -1 if the customer is full.
+  int upsert_account(std::string_view account_id);
+  bool saw_event(std::uint64_t event_hash) const;
+  void remember_event(std::uint64_t event_hash);
+  bool opted_out(rules::Channel c) const {
+    return (opted_out_mask >> rules::channel_index(c)) & 1u;
+  }
+  // Approximate heap + inline bytes, for the state-size metric.
+  std::size_t approximate_bytes() const;
+};
+
+}  // namespace reminder::state
