@@ -4,7 +4,6 @@
 // ready to print for `reminderd check-config` and the reload log line.
 
 #include <string>
-#include <utility>
 #include <variant>
 
 namespace reminder::config {

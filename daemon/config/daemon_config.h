@@ -32,20 +32,20 @@ struct TopicsConfig {
   std::string call = "reminder-call-tasks";
   std::string decisions = "reminder-decisions";
   std::string dead_letter = "account-events-dlq";
-  int partitions = 12;        // used when creating missing topics
+  int partitions = 12;  // used when creating missing topics
   bool create_missing = true;
 };
 
 struct ConsumerConfig {
   std::string group_id = "reminderd";
-  int batch_size = 1000;      // max messages taken per poll
+  int batch_size = 1000;  // max messages taken per poll
   int poll_interval_ms = 5;
 };
 
 struct DeliveryConfig {
   DeliveryMode mode = DeliveryMode::kAtLeastOnce;
-  int commit_interval_ms = 100;       // transaction / offset commit cadence
-  int max_batch_events = 10000;       // events per transaction at most
+  int commit_interval_ms = 100;  // transaction / offset commit cadence
+  int max_batch_events = 10000;  // events per transaction at most
   std::string transactional_id_prefix = "reminderd";
 };
 

@@ -1,6 +1,5 @@
 #include "config/policy_loader.h"
 
-#include <absl/container/flat_hash_map.h>
 #include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
@@ -17,12 +16,12 @@
 #include <cstring>
 #include <exception>
 #include <initializer_list>
-#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace reminder::config {
@@ -172,9 +171,9 @@ std::vector<Entry> read_entries(const Reader& r, const Val& v) {
              absl::StrCat("duplicate key '", name, "' (first at line ", it->second, ")"));
     }
     const YAML::Node& value = kv.second;
-    entries.push_back(Entry{name, key.Mark(),
-                            Val{value, child_path(v.path, name),
-                                value.IsNull() ? key.Mark() : value.Mark()}});
+    entries.push_back(
+        Entry{name, key.Mark(),
+              Val{value, child_path(v.path, name), value.IsNull() ? key.Mark() : value.Mark()}});
   }
   return entries;
 }
@@ -187,8 +186,8 @@ class Fields {
     for (Entry& e : read_entries(r, v)) {
       if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end()) {
         r.fail(e.key_mark, path_,
-               absl::StrCat("unknown key '", e.key, "' (expected one of: ",
-                            absl::StrJoin(allowed, ", "), ")"));
+               absl::StrCat("unknown key '", e.key,
+                            "' (expected one of: ", absl::StrJoin(allowed, ", "), ")"));
       }
       entries_.push_back(std::move(e));
     }
@@ -232,12 +231,12 @@ Val load_root(const Reader& r, const std::string& text, absl::string_view what) 
     r.fail(YAML::Mark::null_mark(), "", absl::StrCat("empty ", what, " (expected a map)"));
   }
   if (docs.size() > 1) {
-    r.fail(docs[1].Mark(), "",
-           absl::StrCat("expected one YAML document, found ", docs.size()));
+    r.fail(docs[1].Mark(), "", absl::StrCat("expected one YAML document, found ", docs.size()));
   }
   Val root{docs.front(), "", docs.front().Mark()};
   if (!root.node.IsMap()) {
-    r.fail(root.mark, "", absl::StrCat("expected a map at the top level, got ", describe(root.node)));
+    r.fail(root.mark, "",
+           absl::StrCat("expected a map at the top level, got ", describe(root.node)));
   }
   return root;
 }
@@ -279,9 +278,9 @@ class NameSet {
   void add(const Reader& r, const Val& v, const std::string& name) {
     auto [it, fresh] = lines_.emplace(name, v.mark.line + 1);
     if (!fresh) {
-      r.fail(v.mark, v.path,
-             absl::StrCat("duplicate ", kind_, " name '", name, "' (first at line ", it->second,
-                          ")"));
+      r.fail(
+          v.mark, v.path,
+          absl::StrCat("duplicate ", kind_, " name '", name, "' (first at line ", it->second, ")"));
     }
   }
 
@@ -293,12 +292,16 @@ class NameSet {
 Channel read_channel(const Reader& r, const Val& v) {
   std::string name = read_string(r, v);
   std::optional<Channel> c = rules::channel_from_name(name);
-  if (!c) r.fail(v.mark, v.path, absl::StrCat("unknown channel '", name, "' (expected sms, email or call)"));
+  if (!c) {
+    r.fail(v.mark, v.path,
+           absl::StrCat("unknown channel '", name, "' (expected sms, email or call)"));
+  }
   return *c;
 }
 
 // One of a fixed set of words.
-std::string read_word(const Reader& r, const Val& v, std::initializer_list<absl::string_view> words) {
+std::string read_word(const Reader& r, const Val& v,
+                      std::initializer_list<absl::string_view> words) {
   std::string s = read_string(r, v);
   if (std::find(words.begin(), words.end(), s) == words.end()) {
     r.fail(v.mark, v.path,
@@ -307,33 +310,25 @@ std::string read_word(const Reader& r, const Val& v, std::initializer_list<absl:
   return s;
 }
 
-// "7d", "24h", "90m", "30s" or a combination such as "1d12h".
+// "7d", "24h", "90m", "30s", or units combined largest first: "1d12h".
 std::optional<absl::Duration> parse_duration_text(absl::string_view s) {
+  constexpr absl::string_view kUnits = "smhd";  // index = rank, larger rank = larger unit
   if (s.empty()) return std::nullopt;
   absl::Duration total = absl::ZeroDuration();
+  std::size_t last_rank = kUnits.size();
   std::size_t i = 0;
   while (i < s.size()) {
     std::size_t j = i;
     while (j < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[j]))) ++j;
     if (j == i || j - i > 6 || j == s.size()) return std::nullopt;
+    const std::size_t rank = kUnits.find(s[j]);
+    // Each unit once, largest first, so "7d7d" or "30m1h" are typos rather than sums.
+    if (rank == absl::string_view::npos || rank >= last_rank) return std::nullopt;
+    last_rank = rank;
     std::int64_t n = 0;
     std::from_chars(s.data() + i, s.data() + j, n);
-    switch (s[j]) {
-      case 'd':
-        total += absl::Hours(24 * n);
-        break;
-      case 'h':
-        total += absl::Hours(n);
-        break;
-      case 'm':
-        total += absl::Minutes(n);
-        break;
-      case 's':
-        total += absl::Seconds(n);
-        break;
-      default:
-        return std::nullopt;
-    }
+    constexpr std::int64_t kSeconds[] = {1, 60, 3600, 86400};
+    total += absl::Seconds(n * kSeconds[rank]);
     i = j + 1;
   }
   return total;
@@ -342,8 +337,13 @@ std::optional<absl::Duration> parse_duration_text(absl::string_view s) {
 absl::Duration read_duration(const Reader& r, const Val& v) {
   std::string s = read_string(r, v);
   std::optional<absl::Duration> d = parse_duration_text(s);
-  if (!d) r.fail(v.mark, v.path, absl::StrCat("expected a duration such as 7d, 24h or 90m, got '", s, "'"));
-  if (*d <= absl::ZeroDuration()) r.fail(v.mark, v.path, absl::StrCat("must be greater than zero, got '", s, "'"));
+  if (!d) {
+    r.fail(v.mark, v.path,
+           absl::StrCat("expected a duration such as 7d, 24h or 90m, got '", s, "'"));
+  }
+  if (*d <= absl::ZeroDuration()) {
+    r.fail(v.mark, v.path, absl::StrCat("must be greater than zero, got '", s, "'"));
+  }
   if (*d > absl::Hours(24 * kMaxDurationDays)) {
     r.fail(v.mark, v.path, absl::StrCat("must be at most ", kMaxDurationDays, "d, got '", s, "'"));
   }
@@ -370,7 +370,9 @@ absl::CivilDay read_date(const Reader& r, const Val& v) {
   std::string s = read_string(r, v);
   bool well_formed = false;
   std::optional<absl::CivilDay> day = parse_date_text(s, &well_formed);
-  if (!well_formed) r.fail(v.mark, v.path, absl::StrCat("expected a date YYYY-MM-DD, got '", s, "'"));
+  if (!well_formed) {
+    r.fail(v.mark, v.path, absl::StrCat("expected a date YYYY-MM-DD, got '", s, "'"));
+  }
   if (!day) r.fail(v.mark, v.path, absl::StrCat("'", s, "' is not a valid date"));
   return *day;
 }
@@ -392,13 +394,15 @@ std::vector<absl::CivilDay> read_dates(const Reader& r, const Val& v) {
 std::string read_zone(const Reader& r, const Val& v) {
   std::string name = read_nonempty_string(r, v);
   // "localtime" and paths would make the answer depend on the host.
-  const bool looks_iana =
-      name != "localtime" && name.front() != '/' && name.find("..") == std::string::npos &&
-      std::all_of(name.begin(), name.end(), [](char c) {
-        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' ||
-               c == '-' || c == '+';
-      });
-  if (!looks_iana) r.fail(v.mark, v.path, absl::StrCat("'", name, "' is not an IANA time zone name"));
+  const bool looks_iana = name != "localtime" && name.front() != '/' &&
+                          name.find("..") == std::string::npos &&
+                          std::all_of(name.begin(), name.end(), [](char c) {
+                            return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '/' ||
+                                   c == '_' || c == '-' || c == '+';
+                          });
+  if (!looks_iana) {
+    r.fail(v.mark, v.path, absl::StrCat("'", name, "' is not an IANA time zone name"));
+  }
   absl::TimeZone tz;
   if (!absl::LoadTimeZone(name, &tz)) {
     r.fail(v.mark, v.path,
@@ -462,11 +466,14 @@ std::optional<rules::LocalHours> read_day_hours(const Reader& r, const Val& v) {
   if (dash == std::string::npos) {
     r.fail(v.mark, v.path, absl::StrCat("expected HH:MM-HH:MM or closed, got '", s, "'"));
   }
-  const absl::string_view open_text = absl::StripAsciiWhitespace(absl::string_view(s).substr(0, dash));
-  const absl::string_view close_text = absl::StripAsciiWhitespace(absl::string_view(s).substr(dash + 1));
+  const absl::string_view open_text =
+      absl::StripAsciiWhitespace(absl::string_view(s).substr(0, dash));
+  const absl::string_view close_text =
+      absl::StripAsciiWhitespace(absl::string_view(s).substr(dash + 1));
   auto shape_ok = [](absl::string_view t) {
-    return t.size() == 5 && t[2] == ':' &&
-           std::all_of(t.begin(), t.end(), [](char c) { return c == ':' || absl::ascii_isdigit(static_cast<unsigned char>(c)); });
+    return t.size() == 5 && t[2] == ':' && std::all_of(t.begin(), t.end(), [](char c) {
+             return c == ':' || absl::ascii_isdigit(static_cast<unsigned char>(c));
+           });
   };
   if (!shape_ok(open_text) || !shape_ok(close_text)) {
     r.fail(v.mark, v.path, absl::StrCat("expected HH:MM-HH:MM or closed, got '", s, "'"));
@@ -474,7 +481,9 @@ std::optional<rules::LocalHours> read_day_hours(const Reader& r, const Val& v) {
   std::optional<int> open = parse_clock(open_text, /*allow_24=*/false);
   if (!open) r.fail(v.mark, v.path, absl::StrCat("'", open_text, "' is not a valid opening time"));
   std::optional<int> close = parse_clock(close_text, /*allow_24=*/true);
-  if (!close) r.fail(v.mark, v.path, absl::StrCat("'", close_text, "' is not a valid closing time"));
+  if (!close) {
+    r.fail(v.mark, v.path, absl::StrCat("'", close_text, "' is not a valid closing time"));
+  }
   if (*close <= *open) {
     r.fail(v.mark, v.path,
            absl::StrCat("closing time ", close_text, " is not after opening time ", open_text));
@@ -487,7 +496,8 @@ constexpr absl::string_view kDayKeys[7] = {"mon", "tue", "wed", "thu", "fri", "s
 // Groups first, single days override them: `daily` < `weekdays`/`weekends` < `mon`...
 // A day no key mentions is closed.
 rules::WeeklyHours read_hours(const Reader& r, const Val& v) {
-  Fields f(r, v, {"daily", "weekdays", "weekends", "mon", "tue", "wed", "thu", "fri", "sat", "sun"});
+  Fields f(r, v,
+           {"daily", "weekdays", "weekends", "mon", "tue", "wed", "thu", "fri", "sat", "sun"});
   if (f.empty()) {
     r.fail(v.mark, v.path, "no hours given (use daily, weekdays, weekends or mon...sun)");
   }
@@ -517,7 +527,9 @@ Calendars read_calendars(const Reader& r, const std::optional<Val>& v) {
   Calendars calendars;
   if (!v) return calendars;
   for (const Entry& e : read_entries(r, *v)) {
-    if (absl::StripAsciiWhitespace(e.key).empty()) r.fail(e.key_mark, v->path, "empty calendar name");
+    if (absl::StripAsciiWhitespace(e.key).empty()) {
+      r.fail(e.key_mark, v->path, "empty calendar name");
+    }
     calendars[e.key] = read_dates(r, e.value);
   }
   return calendars;
@@ -536,7 +548,8 @@ rules::ContactWindowRule read_window(const Reader& r, const Val& v, const Calend
     for (const Val& item : read_seq(r, *j)) {
       std::string code = read_string(r, item);
       check_jurisdiction(r, item.mark, item.path, code);
-      if (std::find(w.jurisdictions.begin(), w.jurisdictions.end(), code) != w.jurisdictions.end()) {
+      if (std::find(w.jurisdictions.begin(), w.jurisdictions.end(), code) !=
+          w.jurisdictions.end()) {
         r.fail(item.mark, item.path, absl::StrCat("duplicate jurisdiction '", code, "'"));
       }
       w.jurisdictions.push_back(std::move(code));
@@ -551,13 +564,15 @@ rules::ContactWindowRule read_window(const Reader& r, const Val& v, const Calend
       auto it = calendars.find(name);
       if (it == calendars.end()) {
         r.fail(item.mark, item.path,
-               absl::StrCat("unknown holiday calendar '", name, "' (define it under holiday_calendars)"));
+               absl::StrCat("unknown holiday calendar '", name,
+                            "' (define it under holiday_calendars)"));
       }
       w.closed_dates.insert(w.closed_dates.end(), it->second.begin(), it->second.end());
     }
   }
   std::sort(w.closed_dates.begin(), w.closed_dates.end());
-  w.closed_dates.erase(std::unique(w.closed_dates.begin(), w.closed_dates.end()), w.closed_dates.end());
+  w.closed_dates.erase(std::unique(w.closed_dates.begin(), w.closed_dates.end()),
+                       w.closed_dates.end());
   return w;
 }
 
@@ -570,15 +585,17 @@ void check_window_conflicts(const Reader& r, const std::vector<WindowSource>& wi
       const rules::ContactWindowRule& a = windows[i].rule;
       if (a.channel != b.channel) continue;
       if (a.jurisdictions.empty() && b.jurisdictions.empty()) {
-        r.fail(windows[j].where.mark, windows[j].where.path,
-               absl::StrCat("window '", b.name, "' covers the same channel and jurisdictions as window '",
-                            a.name, "'"));
+        r.fail(
+            windows[j].where.mark, windows[j].where.path,
+            absl::StrCat("window '", b.name,
+                         "' covers the same channel and jurisdictions as window '", a.name, "'"));
       }
       for (const std::string& code : b.jurisdictions) {
-        if (std::find(a.jurisdictions.begin(), a.jurisdictions.end(), code) != a.jurisdictions.end()) {
+        if (std::find(a.jurisdictions.begin(), a.jurisdictions.end(), code) !=
+            a.jurisdictions.end()) {
           r.fail(windows[j].where.mark, windows[j].where.path,
-                 absl::StrCat("window '", b.name, "' covers the same channel and jurisdiction '", code,
-                              "' as window '", a.name, "'"));
+                 absl::StrCat("window '", b.name, "' covers the same channel and jurisdiction '",
+                              code, "' as window '", a.name, "'"));
         }
       }
     }
@@ -596,7 +613,7 @@ rules::FrequencyCapRule read_cap(const Reader& r, const Val& v) {
   if (auto c = f.get("channel")) cap.channel = read_channel(r, *c);
   if (auto s = f.get("scope")) {
     cap.scope = read_word(r, *s, {"customer", "debt"}) == "debt" ? rules::CapScope::kDebt
-                                                                : rules::CapScope::kCustomer;
+                                                                 : rules::CapScope::kCustomer;
   }
   cap.max = static_cast<int>(read_int(r, f.need("max"), 1, 10000));
   const std::optional<Val> in_any = f.get("in_any");
@@ -615,7 +632,7 @@ rules::FrequencyCapRule read_cap(const Reader& r, const Val& v) {
   }
   if (auto a = f.get("action")) {
     cap.action = read_word(r, *a, {"suppress", "defer"}) == "defer" ? rules::CapAction::kDefer
-                                                                   : rules::CapAction::kSuppress;
+                                                                    : rules::CapAction::kSuppress;
   }
   return cap;
 }
@@ -630,12 +647,19 @@ rules::MinGapRule read_gap(const Reader& r, const Val& v) {
 }
 
 rules::SuppressionRules read_suppressions(const Reader& r, const Val& v) {
-  Fields f(r, v, {"promise_grace_days", "hardship_pause_days", "right_party_block_days",
-                  "dispute_stops_account_only"});
+  Fields f(r, v,
+           {"promise_grace_days", "hardship_pause_days", "right_party_block_days",
+            "dispute_stops_account_only"});
   rules::SuppressionRules s;
-  if (auto x = f.get("promise_grace_days")) s.promise_grace_days = static_cast<int>(read_int(r, *x, 0, 365));
-  if (auto x = f.get("hardship_pause_days")) s.hardship_pause_days = static_cast<int>(read_int(r, *x, 0, 3650));
-  if (auto x = f.get("right_party_block_days")) s.right_party_block_days = static_cast<int>(read_int(r, *x, 0, 365));
+  if (auto x = f.get("promise_grace_days")) {
+    s.promise_grace_days = static_cast<int>(read_int(r, *x, 0, 365));
+  }
+  if (auto x = f.get("hardship_pause_days")) {
+    s.hardship_pause_days = static_cast<int>(read_int(r, *x, 0, 3650));
+  }
+  if (auto x = f.get("right_party_block_days")) {
+    s.right_party_block_days = static_cast<int>(read_int(r, *x, 0, 365));
+  }
   if (auto x = f.get("dispute_stops_account_only")) s.dispute_stops_account_only = read_bool(r, *x);
   return s;
 }
@@ -727,9 +751,10 @@ std::vector<rules::StrategyBucket> read_buckets(const Reader& r, const Val& v) {
     sources.push_back(read_bucket(r, item));
     names.add(r, item, sources.back().bucket.name);
   }
-  std::stable_sort(sources.begin(), sources.end(), [](const BucketSource& a, const BucketSource& b) {
-    return a.bucket.dpd_min < b.bucket.dpd_min;
-  });
+  std::stable_sort(sources.begin(), sources.end(),
+                   [](const BucketSource& a, const BucketSource& b) {
+                     return a.bucket.dpd_min < b.bucket.dpd_min;
+                   });
   for (std::size_t i = 1; i < sources.size(); ++i) {
     const rules::StrategyBucket& prev = sources[i - 1].bucket;
     const rules::StrategyBucket& cur = sources[i].bucket;
@@ -748,9 +773,8 @@ std::vector<rules::StrategyBucket> read_buckets(const Reader& r, const Val& v) {
     if (sources[i].bucket.handoff) {
       r.fail(sources[i].handoff_mark, sources[i].where.path,
              absl::StrCat("handoff must be in the last bucket, but bucket '",
-                          sources[i + 1].bucket.name, "' (DPD ",
-                          dpd_range(sources[i + 1].bucket), ") follows bucket '",
-                          sources[i].bucket.name, "'"));
+                          sources[i + 1].bucket.name, "' (DPD ", dpd_range(sources[i + 1].bucket),
+                          ") follows bucket '", sources[i].bucket.name, "'"));
     }
   }
   std::vector<rules::StrategyBucket> buckets;

@@ -119,7 +119,6 @@ class JsonLinesSink final : public pipeline::DispatchSink {
   std::ostream* messages_;
   std::string decision_buf_;
   std::string message_buf_;
-  std::string scratch_;
 };
 
 // RFC 3339 ("2026-03-04T00:00:00Z", offsets and fractions allowed) for

@@ -89,8 +89,15 @@ std::optional<WindowInterval> next_interval(const ContactWindowRule& rule, const
     if (!hours || is_closed_date(rule, day)) continue;
     const absl::CivilSecond open = absl::CivilSecond(day) + hours->open_minute * 60;
     const absl::CivilSecond close = absl::CivilSecond(day) + hours->close_minute * 60;
-    const absl::Time start = conservative_start(tz, open);
+    absl::Time start = conservative_start(tz, open);
     const absl::Time end = conservative_end(tz, close);
+    if (end <= start) {
+      // Open and close both inside a repeated hour: its first occurrence
+      // holds the whole window (no transition between the two), so use it
+      // rather than losing the day.
+      const auto oi = tz.At(open);
+      if (oi.kind == absl::TimeZone::TimeInfo::REPEATED && oi.pre < end) start = oi.pre;
+    }
     if (end <= start || end <= t) continue;
     return WindowInterval{start, end};
   }

@@ -158,10 +158,10 @@ demo: {enabled: true, customers: 10, events_per_second: 1, seed: 42}
 )";
   const DaemonConfig c = expect_config(parse_daemon_config(yaml, "r.yaml"));
   // Values of any scalar type are kept as written.
-  EXPECT_THAT(c.kafka, UnorderedElementsAre(Pair("bootstrap.servers", "broker-1:9093,broker-2:9093"),
-                                            Pair("linger.ms", "5"),
-                                            Pair("enable.idempotence", "true"),
-                                            Pair("security.protocol", "SASL_SSL")));
+  EXPECT_THAT(c.kafka,
+              UnorderedElementsAre(Pair("bootstrap.servers", "broker-1:9093,broker-2:9093"),
+                                   Pair("linger.ms", "5"), Pair("enable.idempotence", "true"),
+                                   Pair("security.protocol", "SASL_SSL")));
   EXPECT_EQ(c.topics.input, "in");
   EXPECT_EQ(c.topics.dead_letter, "dlq");
   EXPECT_EQ(c.topics.partitions, 3);
@@ -190,22 +190,22 @@ demo: {enabled: true, customers: 10, events_per_second: 1, seed: 42}
 TEST(DaemonConfig, EnumNames) {
   EXPECT_EQ(delivery_mode_name(DeliveryMode::kAtLeastOnce), "at_least_once");
   EXPECT_EQ(delivery_mode_name(DeliveryMode::kExactlyOnce), "exactly_once");
-  for (LogLevel level : {LogLevel::kTrace, LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn,
-                         LogLevel::kError}) {
+  for (LogLevel level :
+       {LogLevel::kTrace, LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError}) {
     const std::string yaml = "policy: p\nlog: {level: " + std::string(log_level_name(level)) + "}";
     EXPECT_EQ(expect_config(parse_daemon_config(yaml, "r.yaml")).log.level, level);
   }
 }
 
 TEST(DaemonConfig, DefaultTopicReusedByAnotherRoleIsReportedAtTheKeyThatWasSet) {
-  EXPECT_EQ(expect_error(parse_daemon_config("policy: p\ntopics: {dead_letter: reminder-sms}\n",
-                                             "r.yaml")),
+  EXPECT_EQ(expect_error(
+                parse_daemon_config("policy: p\ntopics: {dead_letter: reminder-sms}\n", "r.yaml")),
             "r.yaml:2:23: topics.dead_letter: 'reminder-sms' is also topics.sms; each role needs "
             "its own topic");
-  EXPECT_EQ(expect_error(parse_daemon_config("policy: p\ntopics: {input: reminder-email}\n",
-                                             "r.yaml")),
-            "r.yaml:2:17: topics.input: 'reminder-email' is also topics.email; each role needs "
-            "its own topic");
+  EXPECT_EQ(
+      expect_error(parse_daemon_config("policy: p\ntopics: {input: reminder-email}\n", "r.yaml")),
+      "r.yaml:2:17: topics.input: 'reminder-email' is also topics.email; each role needs "
+      "its own topic");
 }
 
 TEST(DaemonConfig, MissingFileIsAnErrorWithoutPosition) {
@@ -223,7 +223,8 @@ struct BadCase {
 void PrintTo(const BadCase& c, std::ostream* os) { *os << c.file; }
 
 const BadCase kBadConfigs[] = {
-    {"bad_bool.yaml", "bad_bool.yaml:3:12: embedded_kafka.enabled: expected true or false, got 'on'"},
+    {"bad_bool.yaml",
+     "bad_bool.yaml:3:12: embedded_kafka.enabled: expected true or false, got 'on'"},
     {"bad_delivery_mode.yaml",
      "bad_delivery_mode.yaml:3:9: delivery.mode: expected one of at_least_once, exactly_once; got "
      "'exactly-once'"},

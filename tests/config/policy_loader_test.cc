@@ -125,9 +125,9 @@ TEST_F(PresetTest, UsRegFLoadsWithRegulationFNumbers) {
   // An unknown state: every US zone, Alaska and Hawaii included.
   ASSERT_TRUE(p->jurisdiction_zones.contains("US"));
   const auto& us = p->jurisdiction_zones.at("US");
-  for (const char* zone : {"America/New_York", "America/Chicago", "America/Denver",
-                           "America/Phoenix", "America/Los_Angeles", "America/Anchorage",
-                           "Pacific/Honolulu"}) {
+  for (const char* zone :
+       {"America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+        "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu"}) {
     EXPECT_THAT(us, Contains(zone));
   }
   EXPECT_THAT(p->jurisdiction_zones.at("US-NY"), ElementsAre("America/New_York"));
@@ -527,6 +527,21 @@ opt_out_instructions:
   EXPECT_EQ(p->suppressions.right_party_block_days, 7);
   EXPECT_FALSE(p->suppressions.dispute_stops_account_only);
   EXPECT_EQ(p->opt_out_instruction[rules::channel_index(Channel::kSms)], "Reply STOP");
+}
+
+TEST(PolicyLoader, DurationUnitsComeOnceLargestFirst) {
+  for (const char* bad : {"30m1h", "7d7d", "7", "d", "1.5h", "-1d", "1w"}) {
+    SCOPED_TRACE(bad);
+    const std::string yaml = std::string(kMinimal) + "min_gaps: [{name: g, gap: " + bad + "}]\n";
+    EXPECT_EQ(expect_error(parse_policy(yaml, "t.yaml")),
+              std::string("t.yaml:15:27: min_gaps[0].gap: expected a duration such as 7d, 24h or "
+                          "90m, got '") +
+                  bad + "'");
+  }
+  const std::string yaml = std::string(kMinimal) + "min_gaps: [{name: g, gap: 1d2h3m4s}]\n";
+  rules::PolicyPtr p = expect_policy(parse_policy(yaml, "t.yaml"));
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->min_gaps[0].gap, absl::Hours(26) + absl::Minutes(3) + absl::Seconds(4));
 }
 
 TEST(PolicyLoader, StepsAtDpdSortedAndRepeat) {

@@ -9,6 +9,8 @@
 #include <absl/time/civil_time.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -132,8 +134,12 @@ TEST(DemoFeed, TheMixLooksLikeACollectionsPortfolio) {
           EXPECT_EQ(it->second.second, p.jurisdiction());
         }
         // Zones consistent with jurisdictions.
-        if (p.time_zone() == "Asia/Shanghai") EXPECT_EQ(p.jurisdiction(), "CN");
-        if (p.time_zone() == "Europe/London") EXPECT_EQ(p.jurisdiction(), "GB");
+        if (p.time_zone() == "Asia/Shanghai") {
+          EXPECT_EQ(p.jurisdiction(), "CN");
+        }
+        if (p.time_zone() == "Europe/London") {
+          EXPECT_EQ(p.jurisdiction(), "GB");
+        }
         if (p.time_zone().starts_with("America/") || p.time_zone().starts_with("Pacific/")) {
           EXPECT_TRUE(p.jurisdiction().starts_with("US-")) << p.jurisdiction();
         }
@@ -142,8 +148,12 @@ TEST(DemoFeed, TheMixLooksLikeACollectionsPortfolio) {
         EXPECT_TRUE(ph.starts_with("+1555") || ph.starts_with("+447700900") ||
                     ph.starts_with("+8613800"))
             << ph;
-        if (ph.starts_with("+1")) EXPECT_EQ(ph.size(), 12u) << ph;
-        if (ph.starts_with("+86")) EXPECT_EQ(ph.size(), 14u) << ph;
+        if (ph.starts_with("+1")) {
+          EXPECT_EQ(ph.size(), 12u) << ph;
+        }
+        if (ph.starts_with("+86")) {
+          EXPECT_EQ(ph.size(), 14u) << ph;
+        }
         if (!p.email().empty()) {
           EXPECT_TRUE(p.email().starts_with("cust")) << p.email();
           EXPECT_TRUE(p.email().ends_with("@example.test")) << p.email();

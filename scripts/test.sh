@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Fresh machine to every test: installs what is needed (Debian packages; the
+# Kafka jars come from Maven Central via scripts/kafka-local.sh on first use),
+# builds with -Werror, runs the whole suite (unit, integration and e2e against
+# a real single-node Kafka 4.1 broker that ctest starts and stops), then
+# rebuilds with AddressSanitizer + UBSan and runs the unit tests again.
+#   scripts/test.sh            everything
+#   SKIP_SANITIZERS=1 scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+echo "== build (RelWithDebInfo, -Werror)"
+BUILD_DIR=build scripts/build.sh -DREMINDERD_WERROR=ON
+echo "== tests: unit, integration, e2e"
+(cd build && ctest --output-on-failure --timeout 900 -j 2)
+
+if [[ -z "${SKIP_SANITIZERS:-}" ]]; then
+  echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
+  BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/build.sh -DREMINDERD_SANITIZE=ON -DREMINDERD_BENCH=OFF
+  echo "== tests under sanitizers: unit"
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+     ctest --output-on-failure -L unit -j 2)
+fi

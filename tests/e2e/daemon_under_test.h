@@ -1,0 +1,98 @@
+#pragma once
+
+// One reminderd instance against the real broker, with its own topics,
+// group and a policy written by the test.
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "kafka/child_process.h"
+#include "kafka/test_kafka_client.h"
+
+namespace reminder::testing {
+
+// A policy whose window is always open, so e2e results do not depend on the
+// hour the test runs: SMS at DPD 1, email at 3, call at 15, hand-off at 90.
+inline constexpr const char* kAlwaysOpenPolicy = R"(name: e2e
+version: "1"
+buckets:
+  - name: early
+    dpd_min: 1
+    dpd_max: 89
+    steps:
+      - channel: sms
+        template: e2e.sms
+        at_dpd: [1]
+      - channel: email
+        template: e2e.email
+        at_dpd: [3]
+      - channel: call
+        template: e2e.call
+        at_dpd: [15]
+        queue: e2e-queue
+  - name: legal
+    dpd_min: 90
+    handoff:
+      template: e2e.handoff
+      queue: legal
+windows:
+  - name: always
+    hours:
+      daily: "00:00-24:00"
+jurisdiction_zones:
+  US: [America/New_York, America/Chicago]
+)";
+
+struct TopicSet {
+  std::string input, sms, email, call, decisions, dead_letter, group;
+};
+
+inline TopicSet fresh_topics(const std::string& prefix) {
+  TopicSet t{unique_name(prefix + "-in"),  unique_name(prefix + "-sms"),
+             unique_name(prefix + "-email"), unique_name(prefix + "-call"),
+             unique_name(prefix + "-decisions"), unique_name(prefix + "-dlq"),
+             unique_name(prefix + "-group")};
+  create_topics({t.input, t.sms, t.email, t.call, t.decisions, t.dead_letter}, 3);
+  return t;
+}
+
+class DaemonUnderTest {
+ public:
+  DaemonUnderTest(const TopicSet& topics, const std::string& policy_yaml) {
+    dir_ = std::filesystem::temp_directory_path() / unique_name("reminderd-e2e");
+    std::filesystem::create_directories(dir_);
+    write(dir_ / "policy.yaml", policy_yaml);
+    write(dir_ / "reminderd.yaml",
+          "policy: policy.yaml\n"
+          "kafka:\n  bootstrap.servers: " + bootstrap() + "\n"
+          "topics:\n  input: " + topics.input + "\n  sms: " + topics.sms + "\n  email: " +
+              topics.email + "\n  call: " + topics.call + "\n  decisions: " + topics.decisions +
+              "\n  dead_letter: " + topics.dead_letter + "\n  partitions: 3\n"
+          "consumer:\n  group_id: " + topics.group + "\n"
+          "http:\n  listen: \"127.0.0.1:0\"\n"
+          "shutdown:\n  drain_timeout_ms: 30000\n");
+  }
+
+  void start() {
+    process_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{reminderd_binary(), "run", "--config",
+                                 (dir_ / "reminderd.yaml").string()},
+        log_path());
+  }
+  ChildProcess& process() { return *process_; }
+  std::string log_path() const { return (dir_ / "reminderd.log").string(); }
+  std::string log() const { return read_file(log_path()); }
+
+ private:
+  static void write(const std::filesystem::path& p, const std::string& text) {
+    std::FILE* f = std::fopen(p.c_str(), "w");
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+}  // namespace reminder::testing

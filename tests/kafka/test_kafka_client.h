@@ -1,0 +1,50 @@
+#pragma once
+
+// Test-side Kafka helpers, independent of the daemon's own Kafka layer so a
+// bug there cannot hide itself: a plain producer and a read_committed reader
+// that assigns every partition from the beginning.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace reminder::testing {
+
+// The test broker: $KAFKA_BOOTSTRAP (set by ctest), else 127.0.0.1:39092.
+std::string bootstrap();
+
+// A topic / group name no other test or run uses.
+std::string unique_name(std::string_view prefix);
+
+void create_topics(const std::vector<std::string>& topics, int partitions);
+
+class TestProducer {
+ public:
+  TestProducer();
+  ~TestProducer();
+  void send(const std::string& topic, std::string_view key, std::string_view value);
+  void flush();
+
+ private:
+  void* rk_;
+};
+
+struct Record {
+  std::string key;
+  std::string value;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::map<std::string, std::string> headers;
+};
+
+// Reads `topic` from the beginning with isolation.level=read_committed until
+// at least `at_least` records arrived and `quiet` passed without a new one,
+// or `timeout` passed.
+std::vector<Record> read_topic(const std::string& topic, std::size_t at_least,
+                               std::chrono::milliseconds timeout,
+                               std::chrono::milliseconds quiet = std::chrono::milliseconds(1000));
+
+}  // namespace reminder::testing
