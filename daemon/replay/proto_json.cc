@@ -5,6 +5,8 @@
 #include <google/protobuf/timestamp.pb.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -361,26 +363,45 @@ void append_timestamp(std::int64_t seconds, std::int32_t nanos, std::string& out
   out.append(buf, static_cast<std::size_t>(p - buf));
 }
 
+// Printable ASCII that protobuf's JSON printer copies verbatim.
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x7f; ++c) t[static_cast<std::size_t>(c)] = true;
+  t['"'] = t['\\'] = t['<'] = t['>'] = false;
+  return t;
+}();
+
+// A message type's fields in field-number order (the order protobuf prints).
+const std::vector<const FieldDescriptor*>& fields_by_number(const Descriptor* d) {
+  thread_local absl::flat_hash_map<const Descriptor*, std::vector<const FieldDescriptor*>> cache;
+  auto [it, fresh] = cache.try_emplace(d);
+  if (fresh) {
+    for (int i = 0; i < d->field_count(); ++i) it->second.push_back(d->field(i));
+    std::sort(it->second.begin(), it->second.end(),
+              [](const FieldDescriptor* a, const FieldDescriptor* b) {
+                return a->number() < b->number();
+              });
+  }
+  return it->second;
+}
+
 class Writer {
  public:
-  Writer(std::string& out, std::vector<std::vector<const FieldDescriptor*>>& fields)
-      : out_(out), fields_(fields) {
-    // One list per depth, sized once: a deeper call must never move the
-    // list an outer call is iterating over.
-    if (fields_.size() < kMaxDepth + 2) fields_.resize(kMaxDepth + 2);
-  }
+  explicit Writer(std::string& out) : out_(out) {}
 
   bool message(const Message& m, int depth) {
     if (depth > kMaxDepth) return false;
     const Reflection* r = m.GetReflection();
     if (r->GetUnknownFields(m).field_count() > 0) return false;
-    auto& fields = fields_[static_cast<std::size_t>(depth)];
-    fields.clear();
-    r->ListFields(m, &fields);
+    const Descriptor* d = m.GetDescriptor();
+    if (d->extension_range_count() > 0) return false;
     out_ += '{';
     bool first = true;
-    for (const FieldDescriptor* f : fields) {
-      if (f->is_extension() || f->is_map()) return false;
+    // What ListFields would list: set repeated fields, and singular fields
+    // that are present (proto3 scalars: not at their default value).
+    for (const FieldDescriptor* f : fields_by_number(d)) {
+      if (f->is_repeated() ? r->FieldSize(m, f) == 0 : !r->HasField(m, f)) continue;
+      if (f->is_map()) return false;
       if (!first) out_ += ',';
       first = false;
       out_ += '"';
@@ -414,9 +435,14 @@ class Writer {
   bool string(const std::string& s) {
     static constexpr char kHex[] = "0123456789abcdef";
     out_ += '"';
-    for (const char ch : s) {
-      const auto c = static_cast<unsigned char>(ch);
-      if (c >= 0x80) return false;
+    const char* p = s.data();
+    const char* const end = p + s.size();
+    while (p < end) {
+      const char* run = p;
+      while (p < end && kPlain[static_cast<unsigned char>(*p)]) ++p;
+      out_.append(run, static_cast<std::size_t>(p - run));
+      if (p == end) break;
+      const auto c = static_cast<unsigned char>(*p++);
       switch (c) {
         case '"': out_ += "\\\""; continue;
         case '\\': out_ += "\\\\"; continue;
@@ -429,13 +455,10 @@ class Writer {
         case '>': out_ += "\\u003e"; continue;
         default: break;
       }
-      if (c < 0x20 || c == 0x7f) {
-        out_ += "\\u00";
-        out_ += kHex[c >> 4];
-        out_ += kHex[c & 0xf];
-      } else {
-        out_ += static_cast<char>(c);
-      }
+      if (c >= 0x80) return false;  // protobuf escapes some non-ASCII: leave it to it
+      out_ += "\\u00";  // other control characters and DEL
+      out_ += kHex[c >> 4];
+      out_ += kHex[c & 0xf];
     }
     out_ += '"';
     return true;
@@ -503,7 +526,6 @@ class Writer {
   }
 
   std::string& out_;
-  std::vector<std::vector<const FieldDescriptor*>>& fields_;
   std::string scratch_;
 };
 
@@ -518,8 +540,7 @@ bool parse(std::string_view json, Message& out) {
 
 bool append(const Message& m, std::string& out) {
   const std::size_t mark = out.size();
-  thread_local std::vector<std::vector<const FieldDescriptor*>> fields;
-  Writer writer(out, fields);
+  Writer writer(out);
   if (writer.message(m, 0)) return true;
   out.resize(mark);
   return false;
