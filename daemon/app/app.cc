@@ -4,13 +4,19 @@
 
 #include <boost/asio/post.hpp>
 #include <csignal>
+#include <thread>
 #include <iostream>
 
 #include "config/policy_loader.h"
 #include "demo/demo_feed.h"
 #include "explain/customer_explain.h"
 #include "http/http_server.h"
+#include "kafka/changelog_reader.h"
 #include "kafka/topic_admin.h"
+#include "state/state_codec.h"
+
+#include <absl/strings/str_cat.h>
+#include <unistd.h>
 #include "logging/log.h"
 #include "sinks/dead_letter_writer.h"
 #include "sinks/kafka_dispatch_sink.h"
@@ -73,11 +79,17 @@ App::App(config::DaemonConfig config, rules::PolicyPtr policy, RunOptions option
     : config_(std::move(config)),
       options_(std::move(options)),
       probes_(REMINDERD_VERSION, REMINDERD_GIT_SHA),
-      dispatcher_(std::move(policy), zones_, probes_, probes_) {}
+      policy_(std::move(policy)),
+      exactly_once_(config_.delivery.mode == config::DeliveryMode::kExactlyOnce) {}
 
 App::~App() = default;
 
 void App::start() {
+  // First, so a SIGTERM during a slow start-up (topic creation, transactions
+  // init, restore) is a drain once the loop runs, not a kill.
+  signals_.add(SIGTERM);
+  signals_.add(SIGINT);
+  signals_.add(SIGHUP);
   kafka_props_ = config_.kafka;
   if (options_.bootstrap_servers) kafka_props_["bootstrap.servers"] = *options_.bootstrap_servers;
   const auto& t = config_.topics;
@@ -87,7 +99,14 @@ void App::start() {
     for (const auto* name : {&t.input, &t.sms, &t.email, &t.call, &t.decisions, &t.dead_letter}) {
       embedded_->create_topic(*name, config_.embedded_kafka.partitions);
     }
+    embedded_->create_topic(t.changelog, config_.embedded_kafka.partitions);
     kafka_props_["bootstrap.servers"] = embedded_->bootstrap_servers();
+    if (exactly_once_) {
+      // The 2.0.2 mock cluster stores no transactional offsets.
+      logging::warn("delivery.mode_downgraded",
+                    {{"from", "exactly_once"}, {"to", "at_least_once"}, {"why", "embedded Kafka"}});
+      exactly_once_ = false;
+    }
     // On stdout, so a newcomer can point kcat at it.
     std::cout << "embedded Kafka (librdkafka mock cluster) at " << embedded_->bootstrap_servers()
               << "\n  try: kcat -b " << embedded_->bootstrap_servers() << " -C -t " << t.decisions
@@ -101,12 +120,34 @@ void App::start() {
                           {t.email, t.partitions},
                           {t.call, t.partitions},
                           {t.decisions, t.partitions},
-                          {t.dead_letter, t.partitions}},
+                          {t.dead_letter, t.partitions},
+                          {t.changelog, t.partitions, true}},
                          std::chrono::seconds(30));
   }
+  if (!embedded_) {
+    // State is co-partitioned with the input: partition p of the changelog
+    // holds the customers whose events arrive on partition p.
+    const int in = kafka::partition_count(kafka_props_, t.input, std::chrono::seconds(30));
+    const int cl = kafka::partition_count(kafka_props_, t.changelog, std::chrono::seconds(30));
+    if (in != cl) {
+      throw std::runtime_error("topic '" + t.changelog + "' has " + std::to_string(cl) +
+                               " partitions but '" + t.input + "' has " + std::to_string(in) +
+                               ": the changelog must be co-partitioned with the input");
+    }
+  }
+  watchdog_ = std::make_unique<BlockingCallWatchdog>(std::chrono::seconds(120), kExitKafkaFatal);
 
+  kafka::Properties producer_overrides;
+  if (exactly_once_) {
+    producer_overrides["transactional.id"] = transactional_id();
+    if (!kafka_props_.count("transaction.timeout.ms")) {
+      // Bounds how long a crashed instance's open transaction can hold back
+      // read_committed readers.
+      producer_overrides["transaction.timeout.ms"] = "10000";
+    }
+  }
   producer_ = std::make_unique<kafka::Producer>(
-      kafka_props_, kafka::Properties{}, probes_,
+      kafka_props_, producer_overrides, probes_,
       [this](std::uint64_t epoch, const kafka::KafkaError& error, std::string_view topic) {
         tracker_.on_acknowledged(epoch);
         if (error && !delivery_error_) {
@@ -119,10 +160,22 @@ void App::start() {
       *producer_, tracker_, sinks::OutputTopics{t.sms, t.email, t.call, t.decisions, t.dead_letter});
   counting_sink_ = std::make_unique<CountingSink>(*sink_);
   dead_letters_ = std::make_unique<sinks::DeadLetterWriter>(*producer_, tracker_, t.dead_letter);
+  if (exactly_once_) {
+    BlockingCallWatchdog::Guard guard(*watchdog_, "init_transactions");
+    if (auto err = producer_->init_transactions(std::chrono::seconds(60))) {
+      throw std::runtime_error("init_transactions failed: " + err.message);
+    }
+  }
   consumer_ = std::make_unique<kafka::Consumer>(kafka_props_, config_.consumer.group_id, t.input,
                                                 probes_, *this);
 
   admin_auth_ = http::load_admin_token(config_.http.admin_token_file, config_.http.admin_token_env);
+  if (!config_.http.admin_token_file.empty() && !admin_auth_.enabled()) {
+    // Fail closed, loudly: a configured but unreadable token would silently
+    // disable the kill switch.
+    throw std::runtime_error("http.admin_token_file '" + config_.http.admin_token_file +
+                             "' is unreadable or empty");
+  }
   const std::string listen = options_.http_listen.value_or(config_.http.listen);
   if (!listen.empty() && listen != "off") {
     http_ = std::make_unique<http::HttpServer>(
@@ -143,9 +196,6 @@ void App::start() {
                                    {"events_per_second", config_.demo.events_per_second}});
   }
 
-  signals_.add(SIGTERM);
-  signals_.add(SIGINT);
-  signals_.add(SIGHUP);
   wait_for_signal();
 
   report_timer_.expires_after(kReportEvery);
@@ -155,7 +205,8 @@ void App::start() {
   logging::info("reminderd.started", {{"version", REMINDERD_VERSION},
                                       {"group", config_.consumer.group_id},
                                       {"input", t.input},
-                                      {"policy", dispatcher_.policy().name + "@" + dispatcher_.policy().version}});
+                                      {"delivery", exactly_once_ ? "exactly_once" : "at_least_once"},
+                                      {"policy", policy_->name + "@" + policy_->version}});
   sd_notify(0, "READY=1");
   schedule_tick(true);
 }
@@ -203,7 +254,7 @@ void App::tick() {
     finish(kExitKafkaFatal);
     return;
   }
-  if (delivery_error_ || sink_->error()) {
+  if (!exactly_once_ && (delivery_error_ || sink_->error())) {
     // An output that cannot be delivered: stop before committing past it;
     // after a restart the input is read again from the last commit.
     finish(kExitKafkaFatal);
@@ -212,11 +263,20 @@ void App::tick() {
 
   const absl::Time now = clock_.now();
   if (draining_) {
-    if (tracker_.outstanding() == 0) {
-      maybe_commit(true);
-      if (auto offsets = tracker_.committable()) consumer_->commit(*offsets, false);
+    if (exactly_once_) {
+      if (txn_open_ && !commit_transaction()) return;
       logging::info("drain.done", {{"consumed", consumed_total_}});
       finish(kExitOk);
+    } else if (tracker_.outstanding() == 0) {
+      write_changelog();
+      if (tracker_.outstanding() == 0) {
+        maybe_commit(true);
+        if (auto offsets = tracker_.committable()) consumer_->commit(*offsets, false);
+        logging::info("drain.done", {{"consumed", consumed_total_}});
+        finish(kExitOk);
+        return;
+      }
+      schedule_tick(false);
     } else if (now > drain_deadline_) {
       logging::error("drain.timeout", {{"outstanding", tracker_.outstanding()}});
       finish(kExitDrainTimeout);
@@ -226,18 +286,130 @@ void App::tick() {
     return;
   }
 
+  begin_transaction_if_needed();
+  if (stopped_) return;
   bool full = false;
   // Backpressure: leave input unread while the producer queue is deep.
   if (producer_->queue_length() < 200000) {
     batch_.clear();
     const auto max = static_cast<std::size_t>(config_.consumer.batch_size);
-    full = consumer_->poll_batch(max, batch_) == max;
+    full = consumer_->poll_batch(max, batch_) == max;  // may run a rebalance
+    if (stopped_) return;
     for (auto& m : batch_) process(*m);
+    txn_events_ += static_cast<std::int64_t>(batch_.size());
     batch_.clear();
   }
-  dispatcher_.fire_due(clock_.now(), *counting_sink_);
-  maybe_commit(false);
+  for (auto& [p, d] : partitions_) d->fire_due(clock_.now(), *counting_sink_);
+  write_changelog();
+  if (exactly_once_) {
+    if (txn_open_ && (clock_.now() - txn_started_ >= absl::Milliseconds(config_.delivery.commit_interval_ms) ||
+                      txn_events_ >= config_.delivery.max_batch_events)) {
+      if (!commit_transaction()) return;
+    }
+  } else {
+    maybe_commit(false);
+  }
   schedule_tick(full);
+}
+
+std::string App::transactional_id() const {
+  // Stable across restarts of the same instance, so init_transactions fences
+  // and aborts a crashed predecessor's open transaction at once.
+  std::string who;
+  if (auto it = kafka_props_.find("group.instance.id"); it != kafka_props_.end()) {
+    who = it->second;
+  } else {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    who = std::string(host) + "-" + std::to_string(::getpid());
+  }
+  return config_.delivery.transactional_id_prefix + "-" + who;
+}
+
+void App::begin_transaction_if_needed() {
+  if (!exactly_once_ || txn_open_) return;
+  if (auto err = producer_->begin_transaction()) {
+    logging::error("transaction.begin_failed", {{"code", rd_kafka_err2name(err.code)}, {"reason", err.message}});
+    finish(kExitKafkaFatal);
+    return;
+  }
+  txn_open_ = true;
+  txn_started_ = clock_.now();
+  txn_events_ = 0;
+}
+
+bool App::commit_transaction() {
+  const auto started = std::chrono::steady_clock::now();
+  kafka::OffsetMap offsets;
+  for (auto p : consumer_->assignment()) {
+    auto it = consumed_.find(p);
+    if (it == consumed_.end()) continue;
+    // Only what moved: an idle instance commits empty transactions, which
+    // cost no round trip.
+    if (auto done = txn_committed_.find(p); done != txn_committed_.end() && done->second == it->second) continue;
+    offsets[p] = it->second;
+  }
+  kafka::KafkaError err;
+  if (!offsets.empty()) {
+    auto group = consumer_->group_metadata();
+    BlockingCallWatchdog::Guard guard(*watchdog_, "send_offsets_to_transaction");
+    err = producer_->send_offsets_to_transaction(config_.topics.input, offsets, group.get(),
+                                                 std::chrono::seconds(30));
+  }
+  for (int attempt = 0; !err && attempt < 1; ++attempt) {
+    BlockingCallWatchdog::Guard guard(*watchdog_, "commit_transaction");
+    err = producer_->commit_transaction(std::chrono::seconds(60));
+  }
+  if (err && err.severity == kafka::Severity::kRetriable) {
+    // A retriable commit error: the same commit may be retried (librdkafka docs).
+    BlockingCallWatchdog::Guard guard(*watchdog_, "commit_transaction (retry)");
+    err = producer_->commit_transaction(std::chrono::seconds(60));
+  }
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  if (!err) {
+    txn_open_ = false;
+    for (const auto& [p, o] : offsets) txn_committed_[p] = o;
+    probes_.on_transaction("committed", took);
+    return true;
+  }
+  if (err.severity == kafka::Severity::kFatal) {
+    // Fenced or fatal: another instance owns our transactional.id, or the
+    // producer is unusable. Exit; the supervisor restarts us.
+    logging::error("transaction.fatal", {{"code", rd_kafka_err2name(err.code)}, {"reason", err.message}});
+    finish(kExitKafkaFatal);
+    return false;
+  }
+  abort_and_rewind(err.message);
+  return !stopped_;
+}
+
+void App::abort_and_rewind(std::string_view why) {
+  logging::warn("transaction.aborting", {{"reason", why}});
+  kafka::KafkaError err;
+  {
+    BlockingCallWatchdog::Guard guard(*watchdog_, "abort_transaction");
+    err = producer_->abort_transaction(std::chrono::seconds(60));
+  }
+  txn_open_ = false;
+  probes_.on_transaction("aborted", std::chrono::duration<double>(0));
+  if (err) {
+    logging::error("transaction.abort_failed", {{"code", rd_kafka_err2name(err.code)}, {"reason", err.message}});
+    finish(kExitKafkaFatal);
+    return;
+  }
+  // Discard what the aborted transaction changed: state comes back from the
+  // changelog (read_committed hides the aborted writes), input from the
+  // committed offsets.
+  const auto assigned = consumer_->assignment();
+  if (auto e = consumer_->rewind_to_committed(assigned, std::chrono::seconds(30))) {
+    logging::error("consumer.rewind_failed", {{"reason", e.message}});
+    finish(kExitKafkaFatal);
+    return;
+  }
+  consumed_.clear();
+  txn_committed_.clear();
+  partitions_.clear();
+  restore_partitions(assigned);
 }
 
 void App::process(rd_kafka_message_t& m) {
@@ -249,7 +421,9 @@ void App::process(rd_kafka_message_t& m) {
   auto rejection = ingest::decode_event(key, value, now, zones_, limits_, event_);
   if (!rejection) {
     probes_.on_event_consumed(kind_of(event_));
-    rejection = dispatcher_.on_event(event_, now, *counting_sink_);
+    auto* dispatcher = dispatcher_for(m.partition);
+    if (dispatcher == nullptr) return;  // not ours any more (revoked in this poll)
+    rejection = dispatcher->on_event(event_, now, *counting_sink_);
   } else {
     probes_.on_event_consumed(metrics::EventKind::kInvalid);
   }
@@ -261,6 +435,7 @@ void App::process(rd_kafka_message_t& m) {
                                           {"detail", rejection->detail},
                                           {"partition", m.partition},
                                           {"offset", m.offset}});
+    if (exactly_once_) tracker_.on_produced();  // (epochs unused in transactions)
     if (auto err = dead_letters_->write(m, consumer_->topic(), *rejection)) {
       delivery_error_ = err;
     }
@@ -281,18 +456,114 @@ void App::maybe_commit(bool force_seal) {
 }
 
 void App::on_revoke(const std::vector<std::int32_t>& partitions) {
+  // After a failure nothing more is committed: the input is re-read from the
+  // last commit by whoever gets these partitions.
+  if (stopped_ && exit_code_ != kExitOk) return;
   // Everything read from these partitions must be delivered and committed
   // before someone else reads them. Blocking here is bounded and rare.
-  producer_->flush(std::chrono::seconds(30));
-  if (tracker_.outstanding() == 0 && !delivery_error_) {
-    tracker_.seal(consumed_);
-    if (auto offsets = tracker_.committable()) consumer_->commit(*offsets, false);
+  write_changelog();
+  if (exactly_once_) {
+    if (txn_open_) commit_transaction();  // on failure the new owner restores the committed state
+  } else {
+    producer_->flush(std::chrono::seconds(30));
+    if (tracker_.outstanding() == 0 && !delivery_error_) {
+      tracker_.seal(consumed_);
+      if (auto offsets = tracker_.committable()) consumer_->commit(*offsets, false);
+    }
+    tracker_.reset();
   }
-  tracker_.reset();
-  for (auto p : partitions) consumed_.erase(p);
+  for (auto p : partitions) {
+    consumed_.erase(p);
+    txn_committed_.erase(p);
+    partitions_.erase(p);
+  }
+  probes_.set_ready(false);
 }
 
-void App::on_assign(const std::vector<std::int32_t>&) {}
+void App::on_assign(const std::vector<std::int32_t>& partitions) {
+  // State first: no event of a partition is processed before its customers
+  // are restored from the changelog.
+  if (!restore_partitions(partitions)) return;
+  probes_.set_ready(!draining_);
+}
+
+bool App::restore_partitions(const std::vector<std::int32_t>& partitions) {
+  std::map<std::int32_t, std::unique_ptr<pipeline::Dispatcher>> restored;
+  for (auto p : partitions) {
+    auto d = std::make_unique<pipeline::Dispatcher>(policy_, zones_, probes_, probes_);
+    for (auto ch : rules::kAllChannels) {
+      if (paused_[rules::channel_index(ch)]) d->set_channel_paused(ch, true);
+    }
+    restored[p] = std::move(d);
+  }
+  kafka::RestoreStats stats;
+  std::int64_t refused = 0;
+  state::CustomerState customer;
+  kafka::KafkaError err;
+  // A just-created changelog may have no leader yet: retry a little (each
+  // attempt starts over, from fresh dispatchers).
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    if (attempt > 0) {
+      logging::warn("state.restore_retry", {{"attempt", attempt}, {"reason", err.message}});
+      std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt));
+      for (auto& [p, d] : restored) d = std::make_unique<pipeline::Dispatcher>(policy_, zones_, probes_, probes_);
+      stats = kafka::RestoreStats{};
+    }
+    err = kafka::read_changelog(
+        kafka_props_, config_.topics.changelog, partitions, std::chrono::seconds(300),
+        [&](std::int32_t p, std::string_view, std::string_view value) {
+          if (value.empty()) return;  // tombstone
+          if (!state::decode_state(value, customer)) {
+            ++refused;
+            return;
+          }
+          restored[p]->restore(std::move(customer));
+          customer = state::CustomerState{};
+        },
+        stats);
+    if (!err || refused > 0 || err.severity == kafka::Severity::kFatal) break;
+  }
+  if (err || refused > 0) {
+    // Processing without state would break caps and lose deferred contacts.
+    logging::error("state.restore_failed",
+                   {{"reason", err ? err.message
+                                   : std::to_string(refused) + " records of an unknown format"}});
+    finish(kExitRestoreFailed);
+    return false;
+  }
+  std::int64_t customers = 0;
+  for (auto& [p, d] : restored) {
+    d->take_changed([](const state::CustomerState&) {});  // restored, not changed
+    customers += static_cast<std::int64_t>(d->store().size());
+    partitions_[p] = std::move(d);
+  }
+  logging::info("state.restored", {{"partitions", static_cast<std::int64_t>(partitions.size())},
+                                   {"records", stats.records},
+                                   {"customers", customers},
+                                   {"bytes", stats.bytes},
+                                   {"seconds", absl::StrCat(stats.seconds)}});
+  return true;
+}
+
+pipeline::Dispatcher* App::dispatcher_for(std::int32_t partition) {
+  auto it = partitions_.find(partition);
+  return it == partitions_.end() ? nullptr : it->second.get();
+}
+
+void App::write_changelog() {
+  for (auto& [partition, dispatcher] : partitions_) {
+    const std::int32_t p = partition;
+    dispatcher->take_changed([&](const state::CustomerState& c) {
+      state::encode_state(c, changelog_buffer_);
+      const auto epoch = tracker_.on_produced();
+      if (auto err = producer_->produce(config_.topics.changelog, c.customer_id, changelog_buffer_,
+                                        {}, epoch, p)) {
+        tracker_.on_acknowledged(epoch);
+        if (!delivery_error_) delivery_error_ = err;
+      }
+    });
+  }
+}
 
 void App::begin_drain(std::string_view why) {
   if (draining_) return;
@@ -313,7 +584,7 @@ void App::finish(int code) {
   demo_timer_.cancel();
   signals_.cancel();
   if (http_) http_->stop();
-  if (code == kExitOk) {
+  if (code == kExitOk && consumer_) {
     consumer_->close();
     producer_->flush(std::chrono::seconds(5));
   }
@@ -324,7 +595,21 @@ void App::finish(int code) {
 
 void App::report() {
   const absl::Time now = clock_.now();
-  dispatcher_.report_state(now);
+  std::int64_t customers = 0, bytes = 0, deferred = 0;
+  std::array<std::int64_t, 3> by_channel{};
+  double oldest = 0;
+  for (auto& [p, d] : partitions_) {
+    const auto s = d->summarize(now);
+    customers += s.customers;
+    bytes += s.bytes;
+    deferred += s.deferred_total;
+    for (int i = 0; i < 3; ++i) by_channel[i] += s.deferred_by_channel[i];
+    oldest = std::max(oldest, s.oldest_overdue_seconds);
+  }
+  probes_.set_customers(customers);
+  probes_.set_state_bytes(bytes);
+  for (auto ch : rules::kAllChannels) probes_.set_deferred(ch, by_channel[rules::channel_index(ch)]);
+  probes_.set_oldest_overdue_seconds(oldest);
   consumer_->report_lag();
   probes_.set_ready(!draining_ && !consumer_->assignment().empty() && !producer_->fatal_error());
   logging::info("stats", {{"consumed", consumed_total_},
@@ -335,8 +620,8 @@ void App::report() {
                           {"decided_sent", counting_sink_->outcomes[reminder::v1::OUTCOME_SENT]},
                           {"decided_deferred", counting_sink_->outcomes[reminder::v1::OUTCOME_DEFERRED]},
                           {"decided_suppressed", counting_sink_->outcomes[reminder::v1::OUTCOME_SUPPRESSED]},
-                          {"customers", dispatcher_.store().size()},
-                          {"deferred_pending", dispatcher_.deferred_count()},
+                          {"customers", customers},
+                          {"deferred_pending", deferred},
                           {"partitions", consumer_->assignment().size()}});
   report_timer_.expires_after(kReportEvery);
   report_timer_.async_wait([this](auto ec) {
@@ -374,14 +659,18 @@ http::ReadyState App::ready() {
 }
 
 std::string App::explain_customer_json(std::string_view customer_id) {
-  const auto i = dispatcher_.store().find(customer_id);
-  if (!i) return "";
-  return explain::explain_customer(dispatcher_.store().at(*i), dispatcher_.policy(), zones_,
-                                   clock_.now());
+  for (auto& [p, d] : partitions_) {
+    if (const auto i = d->store().find(customer_id)) {
+      return explain::explain_customer(d->store().at(*i), *policy_, zones_, clock_.now());
+    }
+  }
+  return "";
 }
 
 void App::set_channel_paused(rules::Channel channel, bool paused) {
-  dispatcher_.set_channel_paused(channel, paused);
+  paused_[rules::channel_index(channel)] = paused;
+  for (auto& [p, d] : partitions_) d->set_channel_paused(channel, paused);
+  probes_.set_channel_paused(channel, paused);
   logging::warn(paused ? "channel.paused" : "channel.resumed", {{"channel", rules::channel_name(channel)}});
 }
 
@@ -390,7 +679,7 @@ std::string App::channels_json() {
   for (auto ch : rules::kAllChannels) {
     if (j.size() > 1) j += ',';
     j += "\"" + std::string(rules::channel_name(ch)) + "\":{\"paused\":" +
-         (dispatcher_.channel_paused(ch) ? "true" : "false") + "}";
+         (paused_[rules::channel_index(ch)] ? "true" : "false") + "}";
   }
   return j + "}";
 }
@@ -403,7 +692,8 @@ http::ReloadOutcome App::reload_policy() {
   }
   auto policy = std::get<rules::PolicyPtr>(std::move(loaded));
   const std::string name = policy->name + "@" + policy->version;
-  dispatcher_.set_policy(std::move(policy));
+  policy_ = std::move(policy);
+  for (auto& [p, d] : partitions_) d->set_policy(policy_);
   logging::info("policy.reloaded", {{"policy", name}});
   return {true, "policy " + name + " in force"};
 }

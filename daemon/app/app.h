@@ -8,6 +8,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +26,7 @@
 #include "metrics/prometheus_probes.h"
 #include "pipeline/dispatcher.h"
 #include "rules/zone_catalog.h"
+#include "app/watchdog.h"
 
 namespace reminder::demo {
 class DemoFeed;
@@ -55,6 +58,7 @@ enum ExitCode : int {
   kExitKafkaFatal = 3,    // fatal Kafka error: restart us
   kExitDrainTimeout = 4,  // SIGTERM drain did not finish in time
   kExitStartup = 5,       // anything else that stopped start-up
+  kExitRestoreFailed = 6, // a partition's state could not be restored: refuse to run without it
 };
 
 class App final : public kafka::RebalanceListener, public http::AdminBackend {
@@ -84,6 +88,15 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   void tick();
   void process(rd_kafka_message_t& message);
   void maybe_commit(bool force_seal);
+  // State by input partition: restore on assignment, drop on revocation.
+  bool restore_partitions(const std::vector<std::int32_t>& partitions);
+  pipeline::Dispatcher* dispatcher_for(std::int32_t partition);
+  void write_changelog();
+  // Exactly-once: one transaction holds outputs, changelog and offsets.
+  void begin_transaction_if_needed();
+  bool commit_transaction();
+  void abort_and_rewind(std::string_view why);
+  std::string transactional_id() const;
   void begin_drain(std::string_view why);
   void finish(int code);
   void report();
@@ -97,9 +110,18 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   ingest::ValidationLimits limits_;
   metrics::PrometheusProbes probes_;
   metrics::NullProbes metrics_null_;
-  pipeline::Dispatcher dispatcher_;
+  rules::PolicyPtr policy_;
+  bool exactly_once_ = false;
+  std::map<std::int32_t, std::unique_ptr<pipeline::Dispatcher>> partitions_;
+  std::unique_ptr<BlockingCallWatchdog> watchdog_;
+  bool txn_open_ = false;
+  absl::Time txn_started_ = absl::InfinitePast();
+  std::int64_t txn_events_ = 0;
+  std::string changelog_buffer_;
+  std::array<bool, 3> paused_ = {false, false, false};
   kafka::CommitTracker tracker_;
   kafka::OffsetMap consumed_;
+  kafka::OffsetMap txn_committed_;  // exactly-once: offsets in the last committed transaction
   http::AdminAuth admin_auth_;
 
   boost::asio::io_context io_;

@@ -1,11 +1,35 @@
+#include <absl/time/time.h>
+
+#include <variant>
+
 #include "app/commands.h"
+#include "config/daemon_config.h"
+#include "replay/replay.h"
 
 namespace reminder::app {
 
-// Placeholder until replay/ lands; replaced below.
-int replay(const ReplayArgs&, std::ostream&, std::ostream& err) {
-  err << "replay: not built yet\n";
-  return 1;
+int replay(const ReplayArgs& args, std::ostream& out, std::ostream& err) {
+  replay::ReplayOptions options;
+  // --config takes a daemon config (its policy is used) or a policy file.
+  auto daemon = config::load_daemon_config(args.config_path);
+  if (auto* c = std::get_if<config::DaemonConfig>(&daemon)) {
+    options.policy_path = c->policy_path;
+  } else {
+    options.policy_path = args.config_path;
+  }
+  options.events_path = args.events_path;
+  options.decisions_path = args.decisions_path;
+  options.messages_path = args.messages_path;
+  if (args.until) {
+    absl::Time t;
+    std::string parse_error;
+    if (!absl::ParseTime(absl::RFC3339_full, *args.until, &t, &parse_error)) {
+      err << "--until: not an RFC 3339 instant: " << *args.until << " (" << parse_error << ")\n";
+      return kExitConfig;
+    }
+    options.until = t;
+  }
+  return replay::run_replay(options, out, err);
 }
 
 }  // namespace reminder::app

@@ -288,13 +288,14 @@ std::string read_topic(const Reader& r, const Val& v) {
 
 TopicsConfig read_topics(const Reader& r, const Val& v) {
   Fields f(r, v,
-           {"input", "sms", "email", "call", "decisions", "dead_letter", "partitions",
-            "create_missing"});
+           {"input", "sms", "email", "call", "decisions", "dead_letter", "changelog",
+            "partitions", "create_missing"});
   TopicsConfig t;
   const std::pair<absl::string_view, std::string*> roles[] = {
       {"input", &t.input},         {"sms", &t.sms},
       {"email", &t.email},         {"call", &t.call},
-      {"decisions", &t.decisions}, {"dead_letter", &t.dead_letter}};
+      {"decisions", &t.decisions}, {"dead_letter", &t.dead_letter},
+      {"changelog", &t.changelog}};
   for (const auto& [key, field] : roles) {
     if (auto x = f.get(key)) *field = read_topic(r, *x);
   }

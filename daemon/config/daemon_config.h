@@ -32,6 +32,9 @@ struct TopicsConfig {
   std::string call = "reminder-call-tasks";
   std::string decisions = "reminder-decisions";
   std::string dead_letter = "account-events-dlq";
+  // Compacted, co-partitioned with `input`: per-customer state, restored
+  // when a partition is assigned.
+  std::string changelog = "reminder-state-changelog";
   int partitions = 12;  // used when creating missing topics
   bool create_missing = true;
 };

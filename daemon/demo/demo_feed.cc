@@ -50,6 +50,8 @@ constexpr int kProfileCount = static_cast<int>(std::size(kProfiles));
 // Strategy step days (and a few in between) that an account walks through.
 constexpr int kLadder[] = {1, 3, 5, 8, 10, 14, 15, 18, 21, 30, 33, 45, 60, 62, 75, 90, 120};
 constexpr int kLadderSize = static_cast<int>(std::size(kLadder));
+constexpr int kHandoffRung = 15;  // DPD 90: handed to legal / an agency
+static_assert(kLadder[kHandoffRung] == 90);
 
 constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
 
@@ -253,15 +255,16 @@ int DemoFeed::pick_delinquent(int customer, const Traits& t) {
   return candidates[uniform(static_cast<std::uint32_t>(n))];
 }
 
-void DemoFeed::emit_payment(absl::Time now, int customer, std::vector<AccountEvent>& out) {
+void DemoFeed::emit_payment(absl::Time now, int customer, std::vector<AccountEvent>& out,
+                            int settle_account) {
   Cursor& c = cursors_[static_cast<std::size_t>(customer)];
   const Traits t = traits(customer);
-  int account = pick_delinquent(customer, t);
+  int account = settle_account >= 0 ? settle_account : pick_delinquent(customer, t);
   const bool delinquent = account >= 0;
   if (!delinquent) account = static_cast<int>(uniform(static_cast<std::uint32_t>(t.accounts)));
   const int dpd = delinquent ? kLadder[c.rung[static_cast<std::size_t>(account)]] : 0;
   const std::int64_t due = amount_due_usd_minor(customer, account, dpd);
-  const bool cured = delinquent && chance(450);
+  const bool cured = settle_account >= 0 || (delinquent && chance(450));
 
   AccountEvent& e = start_event(now, customer, account, out);
   auto* p = e.mutable_payment();
@@ -382,7 +385,14 @@ void DemoFeed::next(absl::Time now, int n, std::vector<AccountEvent>& out) {
     const std::uint32_t k = uniform(1000);
     if (k < 700) {
       const Traits t = traits(customer);
-      emit_delinquency(now, customer, static_cast<int>(uniform(static_cast<std::uint32_t>(t.accounts))), out);
+      const int account = static_cast<int>(uniform(static_cast<std::uint32_t>(t.accounts)));
+      const int rung = cursors_[static_cast<std::size_t>(customer)].rung[static_cast<std::size_t>(account)];
+      if (rung >= kHandoffRung && chance(300)) {
+        // Settled with the agency: the account is cured and can start over.
+        emit_payment(now, customer, out, account);
+      } else {
+        emit_delinquency(now, customer, account, out);
+      }
     } else if (k < 780) {
       emit_payment(now, customer, out);
     } else if (k < 830) {

@@ -21,7 +21,8 @@
 //     DPD, as a core banking system re-sending its daily file does), so a
 //     minute of demo walks accounts through a whole collection cycle. Each
 //     event is self-consistent: due_date = occurred_at's local date minus
-//     days_past_due. A cured payment ends the episode; the next Delinquency
+//     days_past_due. A cured payment ends the episode (accounts past the
+//     DPD 90 hand-off are eventually settled that way); the next Delinquency
 //     starts a new one at DPD 1.
 //   - event_id "demo-<seed>-<n>" (n counts from 0), occurred_at = the `now`
 //     passed to next().
@@ -90,7 +91,10 @@ class DemoFeed {
   void emit_profile(absl::Time now, int customer, std::vector<reminder::v1::AccountEvent>& out);
   void emit_delinquency(absl::Time now, int customer, int account,
                         std::vector<reminder::v1::AccountEvent>& out);
-  void emit_payment(absl::Time now, int customer, std::vector<reminder::v1::AccountEvent>& out);
+  // A payment on a delinquent account (cured or not); with settle_account,
+  // the full settlement of that account.
+  void emit_payment(absl::Time now, int customer, std::vector<reminder::v1::AccountEvent>& out,
+                    int settle_account = -1);
   void emit_promise(absl::Time now, int customer, std::vector<reminder::v1::AccountEvent>& out);
   void emit_outcome(absl::Time now, int customer, std::vector<reminder::v1::AccountEvent>& out);
   void emit_flag(absl::Time now, int customer, std::vector<reminder::v1::AccountEvent>& out);

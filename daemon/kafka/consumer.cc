@@ -130,6 +130,25 @@ void Consumer::report_lag() {
   }
 }
 
+GroupMetadata Consumer::group_metadata() const {
+  return GroupMetadata(rd_kafka_consumer_group_metadata(rk_.get()));
+}
+
+KafkaError Consumer::rewind_to_committed(const std::vector<std::int32_t>& partitions,
+                                         std::chrono::milliseconds timeout) {
+  if (partitions.empty()) return KafkaError::none();
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (auto p : partitions) rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p);
+  if (auto e = rd_kafka_committed(rk_.get(), list.get(), static_cast<int>(timeout.count()))) {
+    return KafkaError::from_code(e);
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    // No committed offset yet: start of the partition, as auto.offset.reset=earliest.
+    if (list->elems[i].offset < 0) list->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+  }
+  return KafkaError::from(rd_kafka_seek_partitions(rk_.get(), list.get(), static_cast<int>(timeout.count())));
+}
+
 void Consumer::close() {
   if (closed_ || !rk_) return;
   closed_ = true;

@@ -5,6 +5,7 @@
 // librdkafka 2.0.2 can lose the assignment when committing during a
 // cooperative rebalance, so cooperative-sticky is not used.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -38,6 +39,12 @@ class Consumer {
   // Leaves the group (commits nothing by itself).
   void close();
   const std::vector<std::int32_t>& assignment() const { return assignment_; }
+  // For send_offsets_to_transaction: fencing by group generation (KIP-447).
+  GroupMetadata group_metadata() const;
+  // Moves the given partitions back to their committed offsets (after an
+  // aborted transaction). Blocking, bounded.
+  KafkaError rewind_to_committed(const std::vector<std::int32_t>& partitions,
+                                 std::chrono::milliseconds timeout);
   // Messages behind the high watermark, per assigned partition (cached, no I/O).
   void report_lag();
   rd_kafka_t* handle() const { return rk_.get(); }

@@ -58,7 +58,7 @@ void Producer::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaqu
 
 KafkaError Producer::produce(const std::string& topic, std::string_view key,
                              std::string_view value, std::span<const Header> headers,
-                             std::uint64_t epoch) {
+                             std::uint64_t epoch, std::int32_t partition) {
   rd_kafka_headers_t* hdrs = nullptr;
   if (!headers.empty()) {
     hdrs = rd_kafka_headers_new(headers.size());
@@ -70,7 +70,7 @@ KafkaError Producer::produce(const std::string& topic, std::string_view key,
   // Bounded wait while the local queue is full: backpressure, not loss.
   for (int attempt = 0; attempt < 30000; ++attempt) {
     const auto err = rd_kafka_producev(
-        rk_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+        rk_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
         RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
         RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -88,6 +88,33 @@ KafkaError Producer::produce(const std::string& topic, std::string_view key,
 }
 
 void Producer::poll() { rd_kafka_poll(rk_.get(), 0); }
+
+KafkaError Producer::init_transactions(std::chrono::milliseconds timeout) {
+  return KafkaError::from(rd_kafka_init_transactions(rk_.get(), static_cast<int>(timeout.count())));
+}
+
+KafkaError Producer::begin_transaction() {
+  return KafkaError::from(rd_kafka_begin_transaction(rk_.get()));
+}
+
+KafkaError Producer::send_offsets_to_transaction(
+    const std::string& topic, const std::map<std::int32_t, std::int64_t>& offsets,
+    const rd_kafka_consumer_group_metadata_t* group, std::chrono::milliseconds timeout) {
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+  for (const auto& [p, o] : offsets) {
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = o;
+  }
+  return KafkaError::from(rd_kafka_send_offsets_to_transaction(
+      rk_.get(), list.get(), group, static_cast<int>(timeout.count())));
+}
+
+KafkaError Producer::commit_transaction(std::chrono::milliseconds timeout) {
+  return KafkaError::from(rd_kafka_commit_transaction(rk_.get(), static_cast<int>(timeout.count())));
+}
+
+KafkaError Producer::abort_transaction(std::chrono::milliseconds timeout) {
+  return KafkaError::from(rd_kafka_abort_transaction(rk_.get(), static_cast<int>(timeout.count())));
+}
 
 bool Producer::flush(std::chrono::milliseconds timeout) {
   return rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())) ==

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -37,7 +38,19 @@ class Producer {
   // Queues one record. Waits (briefly, serving delivery reports) if the
   // local queue is full; an error here is fatal to the caller.
   KafkaError produce(const std::string& topic, std::string_view key, std::string_view value,
-                     std::span<const Header> headers, std::uint64_t epoch);
+                     std::span<const Header> headers, std::uint64_t epoch,
+                     std::int32_t partition = RD_KAFKA_PARTITION_UA);
+
+  // Transactions (exactly-once mode; the producer must have a
+  // transactional.id). These block, bounded by their timeouts.
+  KafkaError init_transactions(std::chrono::milliseconds timeout);
+  KafkaError begin_transaction();
+  KafkaError send_offsets_to_transaction(const std::string& topic,
+                                         const std::map<std::int32_t, std::int64_t>& offsets,
+                                         const rd_kafka_consumer_group_metadata_t* group,
+                                         std::chrono::milliseconds timeout);
+  KafkaError commit_transaction(std::chrono::milliseconds timeout);
+  KafkaError abort_transaction(std::chrono::milliseconds timeout);
   void poll();
   bool flush(std::chrono::milliseconds timeout);
   int queue_length() const { return rd_kafka_outq_len(rk_.get()); }

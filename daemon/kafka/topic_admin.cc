@@ -1,6 +1,7 @@
 #include "kafka/topic_admin.h"
 
 #include <stdexcept>
+#include <thread>
 
 #include "kafka/handles.h"
 #include "logging/log.h"
@@ -49,6 +50,51 @@ void ensure_topics(const Properties& props, const std::vector<TopicSpec>& topics
       const char* msg = rd_kafka_topic_result_error_string(results[i]);
       throw std::runtime_error(std::string("cannot create topic '") + name + "': " +
                                (msg ? msg : rd_kafka_err2str(code)));
+    }
+  }
+}
+
+namespace {
+int partition_count_once(const Properties& props, const std::string& topic,
+                         std::chrono::milliseconds timeout) {
+  ConfHandle conf = make_conf(props, {});
+  route_logs(conf.get());
+  char err[512];
+  KafkaHandle rk(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err));
+  if (!rk) throw std::runtime_error(std::string("cannot create Kafka client: ") + err);
+  conf.release();
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  const auto e = rd_kafka_metadata(rk.get(), 0, rkt, &md, static_cast<int>(timeout.count()));
+  rd_kafka_topic_destroy(rkt);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw std::runtime_error("metadata for topic '" + topic + "': " + rd_kafka_err2str(e));
+  }
+  int n = 0;
+  rd_kafka_resp_err_t topic_err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (md->topic_cnt == 1) {
+    n = md->topics[0].partition_cnt;
+    topic_err = md->topics[0].err;
+  }
+  rd_kafka_metadata_destroy(md);
+  if (topic_err || n == 0) {
+    throw std::runtime_error("topic '" + topic + "' does not exist or has no partitions");
+  }
+  return n;
+}
+}  // namespace
+
+int partition_count(const Properties& props, const std::string& topic,
+                    std::chrono::milliseconds timeout) {
+  // Metadata of a topic created a moment ago may not have reached every
+  // broker yet: retry within the timeout.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    try {
+      return partition_count_once(props, topic, timeout);
+    } catch (const std::runtime_error&) {
+      if (std::chrono::steady_clock::now() + std::chrono::seconds(1) >= deadline) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
   }
 }

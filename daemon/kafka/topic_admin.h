@@ -21,4 +21,9 @@ struct TopicSpec {
 void ensure_topics(const Properties& props, const std::vector<TopicSpec>& topics,
                    std::chrono::milliseconds timeout);
 
+// The topic's partition count from the cluster's metadata. Throws if the
+// topic does not exist or the broker does not answer in time.
+int partition_count(const Properties& props, const std::string& topic,
+                    std::chrono::milliseconds timeout);
+
 }  // namespace reminder::kafka

@@ -35,6 +35,23 @@ reminder::v1::Channel to_proto(Channel c) { return static_cast<reminder::v1::Cha
 
 Channel from_proto(reminder::v1::Channel c) { return static_cast<Channel>(c); }
 
+// Decision fields are written in place: the record is reused (Clear() keeps
+// the strings' buffers), so these allocate nothing once warm, where
+// set_x(std::string(...)) built and freed a temporary per field.
+void assign(std::string* field, std::string_view value) {
+  field->assign(value.data(), value.size());
+}
+
+// DispatchId::hex() into an existing string (same digits, no temporary).
+void set_hex(std::string* out, const state::DispatchId& id) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  out->resize(32);
+  for (int i = 0; i < 16; ++i) {
+    (*out)[15 - i] = kDigits[(id.hi >> (4 * i)) & 0xf];
+    (*out)[31 - i] = kDigits[(id.lo >> (4 * i)) & 0xf];
+  }
+}
+
 // Days since 1970-01-01 of a validated "YYYY-MM-DD".
 std::int32_t epoch_day(std::string_view date) {
   absl::CivilDay d;
@@ -112,11 +129,14 @@ void Dispatcher::set_channel_paused(Channel channel, bool paused) {
 Decision& Dispatcher::new_decision(const CustomerState& c, const Trigger& trigger,
                                    absl::Time now) {
   decision_.Clear();
-  decision_.set_event_id(std::string(trigger.event_id));
+  assign(decision_.mutable_event_id(), trigger.event_id);
   decision_.set_customer_id(c.customer_id);
-  decision_.set_account_id(std::string(trigger.account_id));
+  assign(decision_.mutable_account_id(), trigger.account_id);
   set_timestamp(decision_.mutable_decided_at(), now);
-  decision_.set_policy_version(policy_->name + "@" + policy_->version);
+  std::string* version = decision_.mutable_policy_version();
+  version->assign(policy_->name);
+  version->push_back('@');
+  version->append(policy_->version);
   return decision_;
 }
 
@@ -156,6 +176,7 @@ std::optional<ingest::Rejection> Dispatcher::on_event(const AccountEvent& e, abs
     }
   }
   c.remember_event(event_hash);
+  mark_changed(ci);
 
   const absl::Time at = event_time(e);
   const std::int64_t at_s = absl::ToUnixSeconds(at);
@@ -163,7 +184,7 @@ std::optional<ingest::Rejection> Dispatcher::on_event(const AccountEvent& e, abs
     Decision& d = new_decision(c, trigger, now);
     d.set_outcome(reminder::v1::OUTCOME_NO_CONTACT);
     d.set_reason(reason);
-    d.set_rule(std::string(rule));
+    assign(d.mutable_rule(), rule);
     record(d, std::nullopt, sink);
   };
 
@@ -245,14 +266,29 @@ std::optional<ingest::Rejection> Dispatcher::on_event(const AccountEvent& e, abs
     }
     case AccountEvent::kProfile: {
       const auto& p = e.profile();
-      if (p.phone() != c.phone) c.invalid_contact_points &= ~state::kPhoneInvalid;
-      if (p.email() != c.email) c.invalid_contact_points &= ~state::kEmailInvalid;
+      // A contact point "changes" only from one known value to another: an
+      // outcome that arrived before the first profile (state created by it,
+      // phone still empty) was about the number the profile now brings.
+      const bool new_phone = !c.phone.empty() && p.phone() != c.phone;
+      const bool new_email = !c.email.empty() && p.email() != c.email;
+      if (new_phone) c.invalid_contact_points &= ~state::kPhoneInvalid;
+      if (new_email) c.invalid_contact_points &= ~state::kEmailInvalid;
+      // Opt-outs already recorded (e.g. an OPT_OUT_REQUESTED outcome the CRM
+      // has not heard of yet) stay while their contact point is unchanged: a
+      // profile update that does not list them must not switch a channel
+      // back on. A new number / address starts from the profile's list.
+      std::uint8_t keep = 0;
+      if (!new_phone) {
+        keep |= 1u << rules::channel_index(Channel::kSms);
+        keep |= 1u << rules::channel_index(Channel::kCall);
+      }
+      if (!new_email) keep |= 1u << rules::channel_index(Channel::kEmail);
       c.time_zone = p.time_zone();
       c.jurisdiction = p.jurisdiction();
       c.phone = p.phone();
       c.email = p.email();
       c.locale = p.locale();
-      c.opted_out_mask = 0;
+      c.opted_out_mask &= keep;
       for (int ch : p.opted_out_channels()) {
         if (ch >= 1 && ch <= 3) c.opted_out_mask |= 1u << (ch - 1);
       }
@@ -276,7 +312,7 @@ void Dispatcher::on_delinquency(state::CustomerIndex ci, int account, const Acco
     Decision& rec = new_decision(c, trigger, now);
     rec.set_outcome(outcome);
     rec.set_reason(reason);
-    rec.set_rule(std::string(rule));
+    assign(rec.mutable_rule(), rule);
     record(rec, std::nullopt, sink);
   };
 
@@ -361,6 +397,7 @@ void Dispatcher::decide_and_act(state::CustomerIndex ci, const Contact& contact,
                                 const Trigger& trigger, int existing, absl::Time now,
                                 DispatchSink& sink) {
   CustomerState& c = store_.at(ci);
+  mark_changed(ci);
   rules::ContactDecision verdict = rules::decide(c, contact.intent, now, *policy_, zones_);
   const Channel channel = contact.intent.channel;
   if (verdict.verdict == rules::Verdict::kSend && paused_[rules::channel_index(channel)]) {
@@ -372,14 +409,24 @@ void Dispatcher::decide_and_act(state::CustomerIndex ci, const Contact& contact,
   }
 
   Decision& rec = new_decision(c, trigger, now);
-  rec.set_dispatch_id(contact.dispatch_id.hex());
+  set_hex(rec.mutable_dispatch_id(), contact.dispatch_id);
   rec.set_channel(to_proto(channel));
   rec.set_reason(verdict.reason);
-  rec.set_rule(verdict.rule());
-  rec.set_template_id(std::string(contact.template_id));
+  std::string* rule = rec.mutable_rule();
+  assign(rule, verdict.rule_section);
+  if (!verdict.rule_name.empty()) {
+    rule->push_back('.');
+    rule->append(verdict.rule_name);
+  }
+  assign(rec.mutable_template_id(), contact.template_id);
 
   switch (verdict.verdict) {
     case rules::Verdict::kSend: {
+      // Event time (or, for a deferred contact, when it was decided) to now.
+      const absl::Time origin = trigger.event != nullptr ? event_time(*trigger.event)
+                                : existing >= 0 ? absl::FromUnixSeconds(c.deferred[existing].created)
+                                                : now;
+      probe_.observe_event_to_dispatch(std::chrono::duration<double>(absl::ToDoubleSeconds(now - origin)));
       if (existing >= 0) {
         c.deferred.erase(c.deferred.begin() + existing);
         --deferred_total_;
@@ -541,22 +588,48 @@ void Dispatcher::prune_attempts(CustomerState& c, absl::Time now) const {
   c.attempts.erase(c.attempts.begin(), keep);
 }
 
-void Dispatcher::report_state(absl::Time now) {
-  state_probe_.set_customers(static_cast<std::int64_t>(store_.size()));
-  std::array<std::int64_t, 3> by_channel = {0, 0, 0};
-  std::int64_t oldest_overdue = 0;
+void Dispatcher::mark_changed(state::CustomerIndex ci) {
+  if (changed_flag_.size() <= ci) changed_flag_.resize(ci + 1, false);
+  if (changed_flag_[ci]) return;
+  changed_flag_[ci] = true;
+  changed_.push_back(ci);
+}
+
+void Dispatcher::restore(state::CustomerState customer) {
+  const state::CustomerIndex ci = store_.find_or_add(customer.customer_id);
+  state::CustomerState& c = store_.at(ci);
+  deferred_total_ -= c.deferred.size();
+  customer.customer_id = std::move(c.customer_id);  // the index keys on this string
+  c = std::move(customer);
+  for (const auto& d : c.deferred) schedule_.add(d.due, ci, d.dispatch_id.lo);
+  deferred_total_ += c.deferred.size();
+}
+
+Dispatcher::StateSummary Dispatcher::summarize(absl::Time now) const {
+  StateSummary out;
+  out.customers = static_cast<std::int64_t>(store_.size());
+  out.bytes = static_cast<std::int64_t>(store_.approximate_bytes());
   const std::int64_t now_s = absl::ToUnixSeconds(now);
+  std::int64_t oldest = 0;
   for (std::size_t i = 0; i < store_.size(); ++i) {
     for (const auto& p : store_.at(static_cast<state::CustomerIndex>(i)).deferred) {
-      ++by_channel[rules::channel_index(p.channel)];
-      if (p.due < now_s) oldest_overdue = std::max(oldest_overdue, now_s - p.due);
+      ++out.deferred_by_channel[rules::channel_index(p.channel)];
+      ++out.deferred_total;
+      if (p.due < now_s) oldest = std::max(oldest, now_s - p.due);
     }
   }
+  out.oldest_overdue_seconds = static_cast<double>(oldest);
+  return out;
+}
+
+void Dispatcher::report_state(absl::Time now) {
+  const auto s = summarize(now);
+  state_probe_.set_customers(s.customers);
   for (Channel ch : rules::kAllChannels) {
-    state_probe_.set_deferred(ch, by_channel[rules::channel_index(ch)]);
+    state_probe_.set_deferred(ch, s.deferred_by_channel[rules::channel_index(ch)]);
   }
-  state_probe_.set_oldest_overdue_seconds(static_cast<double>(oldest_overdue));
-  state_probe_.set_state_bytes(static_cast<std::int64_t>(store_.approximate_bytes()));
+  state_probe_.set_oldest_overdue_seconds(s.oldest_overdue_seconds);
+  state_probe_.set_state_bytes(s.bytes);
 }
 
 }  // namespace reminder::pipeline

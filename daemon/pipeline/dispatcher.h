@@ -55,9 +55,32 @@ class Dispatcher {
   }
 
   const state::StateStore& store() const { return store_; }
+
+  // Calls f(const CustomerState&) once for every customer whose state
+  // changed since the last call: what goes to the changelog.
+  template <class F>
+  void take_changed(F&& f) {
+    for (const auto ci : changed_) {
+      changed_flag_[ci] = false;
+      f(store_.at(ci));
+    }
+    changed_.clear();
+  }
+  // Puts a customer restored from the changelog in place, deferrals included.
+  void restore(state::CustomerState customer);
   std::size_t deferred_count() const { return deferred_total_; }
   // Refreshes the state gauges (customers, bytes, deferred by channel).
   void report_state(absl::Time now);
+
+  struct StateSummary {
+    std::int64_t customers = 0;
+    std::int64_t bytes = 0;
+    std::int64_t deferred_total = 0;
+    std::array<std::int64_t, 3> deferred_by_channel{};
+    double oldest_overdue_seconds = 0;
+  };
+  // For an owner of several dispatchers (one per partition) to add up.
+  StateSummary summarize(absl::Time now) const;
 
  private:
   struct Trigger {
@@ -84,6 +107,7 @@ class Dispatcher {
   void cancel_account_deferrals(state::CustomerIndex ci, int account, reminder::v1::Reason reason,
                                 const Trigger& trigger, absl::Time now, DispatchSink& sink);
   void prune_attempts(state::CustomerState& c, absl::Time now) const;
+  void mark_changed(state::CustomerIndex ci);
 
   reminder::v1::Decision& new_decision(const state::CustomerState& c, const Trigger& trigger,
                                        absl::Time now);
@@ -98,6 +122,8 @@ class Dispatcher {
   scheduler::DeferredSchedule schedule_;
   std::array<bool, 3> paused_ = {false, false, false};
   std::size_t deferred_total_ = 0;
+  std::vector<state::CustomerIndex> changed_;
+  std::vector<bool> changed_flag_;
   absl::Duration attempt_retention_ = absl::Hours(24 * 8);
   // Reused per decision to avoid an allocation per record.
   reminder::v1::Decision decision_;

@@ -56,7 +56,9 @@ reminder::v1::EmailMessage build_email(const MessageFields& f) {
 reminder::v1::CallTask build_call_task(const MessageFields& f) {
   reminder::v1::CallTask m;
   fill_common(m, f);
-  m.set_phone(f.customer.phone);
+  // A hand-off is a work item for legal / the agency, not a call to dial: it
+  // carries no phone number, so no dialer can act on it outside the rules.
+  if (!f.handoff) m.set_phone(f.customer.phone);
   m.set_queue(std::string(f.queue));
   m.set_handoff(f.handoff);
   return m;

@@ -27,6 +27,18 @@ absl::Time day_start(const absl::TimeZone& tz, absl::CivilDay day) {
   return ci.pre;
 }
 
+// The first instant whose local date is `day`: for a repeated midnight its
+// first occurrence, for a skipped one the transition.
+absl::Time day_first_instant(const absl::TimeZone& tz, absl::CivilDay day) {
+  const auto ci = tz.At(absl::CivilSecond(day));
+  switch (ci.kind) {
+    case absl::TimeZone::TimeInfo::UNIQUE: return ci.pre;
+    case absl::TimeZone::TimeInfo::SKIPPED: return ci.trans;
+    case absl::TimeZone::TimeInfo::REPEATED: return ci.pre;
+  }
+  return ci.pre;
+}
+
 }  // namespace
 
 CapCheck check_cap(const FrequencyCapRule& cap, std::span<const state::Attempt> attempts,
@@ -53,21 +65,33 @@ CapCheck check_cap(const FrequencyCapRule& cap, std::span<const state::Attempt> 
       return out;
     }
     case CapPeriod::kLocalDay: {
+      // One civil conversion per zone instead of one per attempt: every
+      // instant whose local date is `first` or later lies at or after the
+      // first instant of `first`, so comparing unix seconds counts them all
+      // (exactly, except in a zone whose clocks fall back across midnight,
+      // where the replayed hour of the previous day is counted too: stricter,
+      // never laxer).
+      absl::InlinedVector<std::int64_t, 16> counted_at;
       for (const auto& tz : zones) {
         const absl::CivilDay today = absl::ToCivilDay(now, tz);
         const absl::CivilDay first = today - (cap.local_days - 1);
-        absl::InlinedVector<absl::CivilDay, 16> days;
+        const std::int64_t from = absl::ToUnixSeconds(day_first_instant(tz, first));
+        counted_at.clear();
         for (const auto& a : attempts) {
-          if (a.at > now_s || !matches(a, cap.channel, account_bit)) continue;
-          const absl::CivilDay d = absl::ToCivilDay(absl::FromUnixSeconds(a.at), tz);
-          if (d >= first) days.push_back(d);
+          if (a.at >= from && a.at <= now_s && matches(a, cap.channel, account_bit)) {
+            counted_at.push_back(a.at);
+          }
         }
-        const int counted = static_cast<int>(days.size());
+        const int counted = static_cast<int>(counted_at.size());
         out.counted = std::max(out.counted, counted);
         if (counted >= cap.max) {
           out.allowed = false;
-          std::sort(days.begin(), days.end());
-          const absl::CivilDay frees = days[counted - cap.max] + cap.local_days;
+          // Free once the day of the oldest (counted - max + 1) attempts has
+          // left the `local_days` window: never before tomorrow.
+          std::sort(counted_at.begin(), counted_at.end());
+          const absl::CivilDay oldest =
+              absl::ToCivilDay(absl::FromUnixSeconds(counted_at[counted - cap.max]), tz);
+          const absl::CivilDay frees = std::max(oldest + cap.local_days, today + 1);
           out.frees_at = std::max(out.frees_at, day_start(tz, frees));
         }
       }

@@ -46,31 +46,45 @@ jurisdiction_zones:
 )";
 
 struct TopicSet {
-  std::string input, sms, email, call, decisions, dead_letter, group;
+  std::string input, sms, email, call, decisions, dead_letter, changelog, group;
+  int partitions = 3;
 };
 
-inline TopicSet fresh_topics(const std::string& prefix) {
+inline TopicSet fresh_topics(const std::string& prefix, int partitions = 3) {
   TopicSet t{unique_name(prefix + "-in"),  unique_name(prefix + "-sms"),
              unique_name(prefix + "-email"), unique_name(prefix + "-call"),
              unique_name(prefix + "-decisions"), unique_name(prefix + "-dlq"),
-             unique_name(prefix + "-group")};
-  create_topics({t.input, t.sms, t.email, t.call, t.decisions, t.dead_letter}, 3);
+             unique_name(prefix + "-state"), unique_name(prefix + "-group")};
+  t.partitions = partitions;
+  create_topics({t.input, t.sms, t.email, t.call, t.decisions, t.dead_letter}, partitions);
   return t;
 }
 
+struct DaemonOptions {
+  std::string delivery_mode = "at_least_once";
+  std::string instance_id;  // group.instance.id (static membership), optional
+  int session_timeout_ms = 10000;
+};
+
 class DaemonUnderTest {
  public:
-  DaemonUnderTest(const TopicSet& topics, const std::string& policy_yaml) {
+  DaemonUnderTest(const TopicSet& topics, const std::string& policy_yaml,
+                  const DaemonOptions& options = {}) {
     dir_ = std::filesystem::temp_directory_path() / unique_name("reminderd-e2e");
     std::filesystem::create_directories(dir_);
     write(dir_ / "policy.yaml", policy_yaml);
     write(dir_ / "reminderd.yaml",
           "policy: policy.yaml\n"
-          "kafka:\n  bootstrap.servers: " + bootstrap() + "\n"
+          "kafka:\n  bootstrap.servers: " + bootstrap() + "\n" +
+              (options.instance_id.empty() ? std::string()
+                                           : "  group.instance.id: " + options.instance_id + "\n") +
+              "  session.timeout.ms: " + std::to_string(options.session_timeout_ms) + "\n"
           "topics:\n  input: " + topics.input + "\n  sms: " + topics.sms + "\n  email: " +
               topics.email + "\n  call: " + topics.call + "\n  decisions: " + topics.decisions +
-              "\n  dead_letter: " + topics.dead_letter + "\n  partitions: 3\n"
+              "\n  dead_letter: " + topics.dead_letter + "\n  changelog: " + topics.changelog +
+              "\n  partitions: " + std::to_string(topics.partitions) + "\n"
           "consumer:\n  group_id: " + topics.group + "\n"
+          "delivery:\n  mode: " + options.delivery_mode + "\n"
           "http:\n  listen: \"127.0.0.1:0\"\n"
           "shutdown:\n  drain_timeout_ms: 30000\n");
   }

@@ -166,6 +166,40 @@ TEST_F(CapsTest, LocalDayCapOnTheSpringForwardDay) {
   EXPECT_EQ(d.defer_until, utc(2026, 3, 9, 4, 0, 0));  // EDT
 }
 
+// America/Santiago changes clocks at midnight: on 2026-09-06 00:00-00:59
+// does not exist (the day starts at 01:00, 04:00Z); on 2026-04-04 the hour
+// 23:00-23:59 happens twice (the day after starts at 04:00Z).
+TEST_F(CapsTest, LocalDayCapWhenMidnightIsSkipped) {
+  const Policy p = sms_day_cap_policy();
+  auto c = customer("America/Santiago", 1, "CL");
+  add_attempt(c, utc(2026, 9, 6, 0, 0, 0), Channel::kSms, kA);  // Sat Sep 5 20:00 -04
+  auto d = decide(c, intent(Channel::kSms), utc(2026, 9, 6, 3, 59, 59), p, zones);
+  ASSERT_EQ(d.verdict, Verdict::kDefer);
+  EXPECT_EQ(d.defer_until, utc(2026, 9, 6, 4, 0, 0));  // Sunday 01:00 -03, its first instant
+  EXPECT_EQ(decide(c, intent(Channel::kSms), d.defer_until, p, zones).verdict, Verdict::kSend);
+  // An attempt on the short Sunday counts for Sunday.
+  add_attempt(c, utc(2026, 9, 6, 4, 30, 0), Channel::kSms, kA);              // Sun 01:30 -03
+  d = decide(c, intent(Channel::kSms), utc(2026, 9, 7, 2, 0, 0), p, zones);  // Sun 23:00 -03
+  ASSERT_EQ(d.verdict, Verdict::kDefer);
+  EXPECT_EQ(d.defer_until, utc(2026, 9, 7, 3, 0, 0));  // Mon 00:00 -03
+}
+
+TEST_F(CapsTest, LocalDayCapAcrossARepeatedLateHour) {
+  const Policy p = sms_day_cap_policy();
+  auto c = customer("America/Santiago", 1, "CL");
+  // Sat 23:30, first occurrence (-03); then Sat 23:45, second occurrence (-04): same day.
+  add_attempt(c, utc(2026, 4, 5, 2, 30, 0), Channel::kSms, kA);
+  auto d = decide(c, intent(Channel::kSms), utc(2026, 4, 5, 3, 45, 0), p, zones);
+  ASSERT_EQ(d.verdict, Verdict::kDefer);
+  EXPECT_EQ(d.defer_until, utc(2026, 4, 5, 4, 0, 0));  // Sunday 00:00 -04
+  EXPECT_EQ(decide(c, intent(Channel::kSms), d.defer_until, p, zones).verdict, Verdict::kSend);
+  // An attempt in the second occurrence is Saturday's too: Sunday is free.
+  auto c2 = customer("America/Santiago", 1, "CL");
+  add_attempt(c2, utc(2026, 4, 5, 3, 30, 0), Channel::kSms, kA);
+  EXPECT_EQ(decide(c2, intent(Channel::kSms), utc(2026, 4, 5, 4, 0, 0), p, zones).verdict,
+            Verdict::kSend);
+}
+
 TEST_F(CapsTest, LocalDayCapOverTwoCalendarDays) {
   const Policy p = sms_day_cap_policy(/*local_days=*/2);
   auto c = customer("America/New_York", 1);
@@ -176,9 +210,10 @@ TEST_F(CapsTest, LocalDayCapOverTwoCalendarDays) {
 }
 
 TEST_F(CapsTest, LocalDayCapCountsEveryPossibleZone) {
-  // Unknown zone in the US: the attempt at 03:30Z on Jan 7 was Jan 6 in
-  // Honolulu... and Jan 6 (22:30) in New York: the day is over only once it
-  // is over in every zone.
+  // Unknown zone in the US: the attempt at 03:30Z on Jan 7 was on Jan 6
+  // everywhere (22:30 in New York, 17:30 in Honolulu). At 05:30Z it is Jan 7
+  // in New York but still Jan 6 in Honolulu: the day is over only once it is
+  // over in every zone.
   const Policy p = sms_day_cap_policy();
   auto c = customer("", 1, "US");
   add_attempt(c, utc(2026, 1, 7, 3, 30, 0), Channel::kSms, kA);

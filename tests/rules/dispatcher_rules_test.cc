@@ -63,6 +63,16 @@ TEST_F(DispatcherRulesTest, WrongNumberBlocksPhoneUntilTheProfileChangesIt) {
   EXPECT_EQ(h.sink.messages[0].channel, Channel::kSms);
 }
 
+TEST_F(DispatcherRulesTest, WrongNumberBeforeTheFirstProfileIsAboutTheProfilesNumber) {
+  Harness h(share(base_policy()));
+  h.send(outcome("o1", "c1", "", at(ny, 2026, 1, 5, 8, 0), v1::CHANNEL_CALL,
+                 v1::ContactOutcome::WRONG_NUMBER));
+  onboard(h, "c1", at(ny, 2026, 1, 5, 9, 0));
+  h.send(delinquency("d1", "c1", "A", at(ny, 2026, 1, 5, 10, 0), 1));
+  EXPECT_TRUE(h.sink.messages.empty());
+  EXPECT_EQ(h.sink.with(v1::OUTCOME_SUPPRESSED, v1::REASON_INVALID_CONTACT_POINT).size(), 1u);
+}
+
 TEST_F(DispatcherRulesTest, BouncedEmailBlocksEmailOnlyUntilANewAddress) {
   Harness h(share(base_policy()));
   onboard(h, "c1", at(ny, 2026, 1, 5, 9, 0));
@@ -78,6 +88,35 @@ TEST_F(DispatcherRulesTest, BouncedEmailBlocksEmailOnlyUntilANewAddress) {
   h.send(delinquency("d3", "c1", "C", at(ny, 2026, 1, 6, 10, 0), 3));
   ASSERT_EQ(h.sink.messages.size(), 2u);
   EXPECT_EQ(h.sink.messages[1].channel, Channel::kEmail);
+}
+
+TEST_F(DispatcherRulesTest, OptOutRequestSurvivesAProfileUpdateThatDoesNotListIt) {
+  // The customer replies STOP; a profile update from the CRM (sent before
+  // the CRM heard of the STOP) must not switch texts back on.
+  Harness h(share(base_policy()));
+  onboard(h, "c1", at(ny, 2026, 1, 5, 9, 0));
+  h.send(outcome("o1", "c1", "", at(ny, 2026, 1, 5, 9, 1), v1::CHANNEL_SMS,
+                 v1::ContactOutcome::OPT_OUT_REQUESTED));
+  h.send(profile("p2", "c1", at(ny, 2026, 1, 5, 9, 2), "America/New_York", "US-NY", "+15550001",
+                 "moved@example.com"));
+  h.send(delinquency("d1", "c1", "A", at(ny, 2026, 1, 5, 10, 0), 1));  // SMS step
+  EXPECT_TRUE(h.sink.messages.empty());
+  EXPECT_EQ(h.sink.with(v1::OUTCOME_SUPPRESSED, v1::REASON_CHANNEL_OPT_OUT).size(), 1u);
+  // The CRM's own list still adds opt-outs.
+  h.send(profile("p3", "c1", at(ny, 2026, 1, 5, 11, 0), "America/New_York", "US-NY", "+15550001",
+                 "moved@example.com", {v1::CHANNEL_EMAIL}));
+  h.send(delinquency("d2", "c1", "B", at(ny, 2026, 1, 5, 12, 0), 3));  // email step
+  EXPECT_TRUE(h.sink.messages.empty());
+  EXPECT_EQ(h.sink.with(v1::OUTCOME_SUPPRESSED, v1::REASON_CHANNEL_OPT_OUT).size(), 2u);
+  // A new number is a new contact point: the texts opt-out made on the old
+  // one no longer applies (the email opt-out, same address, still does).
+  h.send(profile("p4", "c1", at(ny, 2026, 1, 5, 13, 0), "America/New_York", "US-NY", "+15550009",
+                 "moved@example.com"));
+  h.send(delinquency("d3", "c1", "C", at(ny, 2026, 1, 5, 14, 0), 1));
+  ASSERT_EQ(h.sink.messages.size(), 1u);
+  EXPECT_EQ(h.sink.messages[0].channel, Channel::kSms);
+  h.send(delinquency("d4", "c1", "C", at(ny, 2026, 1, 7, 14, 0), 3));
+  EXPECT_EQ(h.sink.messages.size(), 1u);
 }
 
 TEST_F(DispatcherRulesTest, TwoAccountsDeferredOvernightBecomeOneSmsAtEight) {

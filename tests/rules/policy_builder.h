@@ -151,9 +151,10 @@ inline Policy base_policy() {
   p.consolidate = true;
   p.windows.push_back(window("day", hours(8, 0, 21, 0)));
   p.jurisdiction_zones = us_cn_gb_zones();
-  p.buckets.push_back(bucket("early", 1, 29,
-                             {step(Channel::kSms, "t.sms", {1}), step(Channel::kEmail, "t.email", {3}),
-                              step(Channel::kCall, "t.call", {5}, 0, "q.early")}));
+  p.buckets.push_back(
+      bucket("early", 1, 29,
+             {step(Channel::kSms, "t.sms", {1}), step(Channel::kEmail, "t.email", {3}),
+              step(Channel::kCall, "t.call", {5}, 0, "q.early")}));
   p.opt_out_instruction[channel_index(Channel::kSms)] = "Reply STOP to opt out.";
   p.opt_out_instruction[channel_index(Channel::kEmail)] = "Unsubscribe below.";
   return p;
@@ -222,10 +223,9 @@ inline v1::AccountEvent delinquency(const std::string& id, const std::string& cu
   return e;
 }
 
-inline v1::AccountEvent profile(const std::string& id, const std::string& customer_id,
-                                absl::Time t, const std::string& time_zone,
-                                const std::string& jurisdiction, const std::string& phone,
-                                const std::string& email,
+inline v1::AccountEvent profile(const std::string& id, const std::string& customer_id, absl::Time t,
+                                const std::string& time_zone, const std::string& jurisdiction,
+                                const std::string& phone, const std::string& email,
                                 std::initializer_list<v1::Channel> opted_out = {}) {
   auto e = event(id, customer_id, "", t);
   auto* p = e.mutable_profile();

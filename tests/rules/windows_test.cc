@@ -88,9 +88,9 @@ TEST_F(WindowsTest, ClosedDateDefersWithClosedDayToTheNextOpenDay) {
 
 TEST_F(WindowsTest, ShanghaiWindowAndSpringFestival) {
   Policy p = base_policy();
-  p.windows.push_back(window("cn", hours(8, 0, 22, 0), {"CN"}, std::nullopt,
-                             {absl::CivilDay(2026, 2, 16), absl::CivilDay(2026, 2, 17),
-                              absl::CivilDay(2026, 2, 18)}));
+  p.windows.push_back(window(
+      "cn", hours(8, 0, 22, 0), {"CN"}, std::nullopt,
+      {absl::CivilDay(2026, 2, 16), absl::CivilDay(2026, 2, 17), absl::CivilDay(2026, 2, 18)}));
   const auto c = customer("Asia/Shanghai", 1, "CN");
 
   auto d = decide(c, sms(), at(sh, 2026, 1, 6, 7, 59, 59), p, zones);
@@ -154,7 +154,9 @@ SweepResult sweep(const state::CustomerState& c, const Policy& p, const ZoneCata
     }
     return true;
   };
-  auto where = [&](absl::Time t) { return fmt(t, tzs.front()) + " (" + fmt(t, absl::UTCTimeZone()) + ")"; };
+  auto where = [&](absl::Time t) {
+    return fmt(t, tzs.front()) + " (" + fmt(t, absl::UTCTimeZone()) + ")";
+  };
   for (absl::Time t = from; t < to; t += absl::Minutes(1)) {
     ++r.minutes;
     if (open_everywhere(t)) ++r.locally_open_minutes;
@@ -253,8 +255,7 @@ INSTANTIATE_TEST_SUITE_P(
         // London: Mar 29 2026 01:00 GMT -> 02:00 BST; Oct 25 2026 02:00 BST -> 01:00 GMT.
         DstCase{"Europe/London", absl::CivilDay(2026, 3, 29), hours(8, 0, 21, 0),
                 "LondonSpringDay"},
-        DstCase{"Europe/London", absl::CivilDay(2026, 10, 25), hours(8, 0, 21, 0),
-                "LondonFallDay"},
+        DstCase{"Europe/London", absl::CivilDay(2026, 10, 25), hours(8, 0, 21, 0), "LondonFallDay"},
         DstCase{"Europe/London", absl::CivilDay(2026, 3, 29), hours(0, 30, 1, 30),
                 "LondonSpringCloseInSkippedHour"},
         DstCase{"Europe/London", absl::CivilDay(2026, 3, 29), hours(1, 30, 2, 30),

@@ -1,0 +1,129 @@
+#include "state/state_codec.h"
+
+#include "reminder/v1/state.pb.h"
+
+namespace reminder::state {
+
+void encode_state(const CustomerState& s, std::string& out) {
+  reminder::v1::CustomerStateRecord r;
+  r.set_format_version(kStateFormatVersion);
+  r.set_customer_id(s.customer_id);
+  r.set_time_zone(s.time_zone);
+  r.set_jurisdiction(s.jurisdiction);
+  r.set_phone(s.phone);
+  r.set_email(s.email);
+  r.set_locale(s.locale);
+  for (const auto& a : s.accounts) {
+    auto* ar = r.add_accounts();
+    ar->set_account_id(a.account_id);
+    ar->set_currency(a.currency);
+    ar->set_product(a.product);
+    ar->set_due_date(a.due_date);
+    ar->set_amount_due_minor(a.amount_due_minor);
+    ar->set_minimum_due_minor(a.minimum_due_minor);
+    ar->set_status_since(a.status_since);
+    ar->set_last_right_party_contact(a.last_right_party_contact);
+    ar->set_promise_until_day(a.promise_until_day);
+    ar->set_days_past_due(a.days_past_due);
+    for (auto d : a.last_step_dpd) ar->add_last_step_dpd(d);
+    ar->set_status(static_cast<unsigned>(a.status));
+    ar->set_disputed(a.disputed);
+  }
+  for (const auto& a : s.attempts) {
+    r.add_attempt_at(a.at);
+    r.add_attempt_account_mask(a.account_mask);
+    r.add_attempt_channel(static_cast<unsigned>(a.channel));
+  }
+  for (const auto& d : s.deferred) {
+    auto* dr = r.add_deferred();
+    dr->set_dispatch_id_hi(d.dispatch_id.hi);
+    dr->set_dispatch_id_lo(d.dispatch_id.lo);
+    dr->set_due(d.due);
+    dr->set_created(d.created);
+    dr->set_event_id(d.event_id);
+    dr->set_template_id(d.template_id);
+    dr->set_queue(d.queue);
+    dr->set_account_mask(d.account_mask);
+    dr->set_priority(d.priority);
+    dr->set_channel(static_cast<unsigned>(d.channel));
+    dr->set_handoff(d.handoff);
+  }
+  for (auto f : s.flag_until) r.add_flag_until(f);
+  for (auto e : s.recent_events) r.add_recent_events(e);
+  r.set_recent_pos(s.recent_pos);
+  r.set_opted_out_mask(s.opted_out_mask);
+  r.set_invalid_contact_points(s.invalid_contact_points);
+  out.clear();
+  r.SerializeToString(&out);
+}
+
+namespace {
+bool valid_channel(unsigned c) { return c >= 1 && c <= 3; }
+}  // namespace
+
+bool decode_state(std::string_view bytes, CustomerState& s) {
+  reminder::v1::CustomerStateRecord r;
+  if (!r.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
+  if (r.format_version() != kStateFormatVersion) return false;
+  if (r.accounts_size() > static_cast<int>(kMaxAccountsPerCustomer)) return false;
+  if (r.attempt_at_size() != r.attempt_account_mask_size() ||
+      r.attempt_at_size() != r.attempt_channel_size()) {
+    return false;
+  }
+  if (r.flag_until_size() != kFlagCount || r.recent_events_size() != static_cast<int>(s.recent_events.size())) {
+    return false;
+  }
+  s = CustomerState{};
+  s.customer_id = r.customer_id();
+  s.time_zone = r.time_zone();
+  s.jurisdiction = r.jurisdiction();
+  s.phone = r.phone();
+  s.email = r.email();
+  s.locale = r.locale();
+  for (const auto& ar : r.accounts()) {
+    AccountState a;
+    a.account_id = ar.account_id();
+    a.currency = ar.currency();
+    a.product = ar.product();
+    a.due_date = ar.due_date();
+    a.amount_due_minor = ar.amount_due_minor();
+    a.minimum_due_minor = ar.minimum_due_minor();
+    a.status_since = ar.status_since();
+    a.last_right_party_contact = ar.last_right_party_contact();
+    a.promise_until_day = ar.promise_until_day();
+    a.days_past_due = ar.days_past_due();
+    if (ar.last_step_dpd_size() != 3 || ar.status() > 3) return false;
+    for (int i = 0; i < 3; ++i) a.last_step_dpd[i] = static_cast<std::int16_t>(ar.last_step_dpd(i));
+    a.status = static_cast<AccountStatus>(ar.status());
+    a.disputed = ar.disputed();
+    s.accounts.push_back(std::move(a));
+  }
+  for (int i = 0; i < r.attempt_at_size(); ++i) {
+    if (!valid_channel(r.attempt_channel(i))) return false;
+    s.attempts.push_back(Attempt{r.attempt_at(i), r.attempt_account_mask(i),
+                                 static_cast<rules::Channel>(r.attempt_channel(i))});
+  }
+  for (const auto& dr : r.deferred()) {
+    if (!valid_channel(dr.channel())) return false;
+    DeferredContact d;
+    d.dispatch_id = DispatchId{dr.dispatch_id_hi(), dr.dispatch_id_lo()};
+    d.due = dr.due();
+    d.created = dr.created();
+    d.event_id = dr.event_id();
+    d.template_id = dr.template_id();
+    d.queue = dr.queue();
+    d.account_mask = dr.account_mask();
+    d.priority = dr.priority();
+    d.channel = static_cast<rules::Channel>(dr.channel());
+    d.handoff = dr.handoff();
+    s.deferred.push_back(std::move(d));
+  }
+  for (int i = 0; i < kFlagCount; ++i) s.flag_until[i] = r.flag_until(i);
+  for (int i = 0; i < r.recent_events_size(); ++i) s.recent_events[i] = r.recent_events(i);
+  s.recent_pos = static_cast<std::uint8_t>(r.recent_pos() % s.recent_events.size());
+  s.opted_out_mask = static_cast<std::uint8_t>(r.opted_out_mask());
+  s.invalid_contact_points = static_cast<std::uint8_t>(r.invalid_contact_points());
+  return true;
+}
+
+}  // namespace reminder::state

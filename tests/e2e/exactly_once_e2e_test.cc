@@ -1,0 +1,292 @@
+// Nothing lost, nothing twice, against the real broker: several reminderd
+// instances in exactly-once mode while instances are SIGKILLed and restarted,
+// while the broker restarts, and while the group scales 1 -> 3 -> 1. An
+// independent checker then reads every output with read_committed.
+//
+// Size: REMINDERD_CHAOS_CUSTOMERS (default 3000 customers x 8 events) so CI
+// stays quick; the million-event run is
+//   REMINDERD_CHAOS_CUSTOMERS=125000 ctest -R exactly_once_e2e
+// (see bench/RESULTS.md for the figures of that run).
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "e2e/daemon_under_test.h"
+#include "reminder/v1/account_event.pb.h"
+#include "reminder/v1/decision.pb.h"
+#include "reminder/v1/dispatch.pb.h"
+
+namespace reminder::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using reminder::v1::AccountEvent;
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoi(v) : fallback;
+}
+
+// The DPDs each customer goes through; 1 -> SMS, 3 -> email, 15 -> call (see
+// kAlwaysOpenPolicy); the others call for no contact.
+constexpr int kDpds[] = {1, 2, 3, 4, 10, 15, 16};
+constexpr int kEventsPerCustomer = 1 + static_cast<int>(std::size(kDpds));
+
+struct Expected {
+  std::set<std::string> event_ids;
+  // event_id -> channel of the contact it must produce exactly once
+  std::map<std::string, reminder::v1::Channel> contacts;
+};
+
+std::int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Produces the events at about `rate` per second on a background thread,
+// customers interleaved so every partition sees a steady stream.
+class Feeder {
+ public:
+  Feeder(const std::string& topic, int customers, int rate, Expected& expected) {
+    for (int c = 0; c < customers; ++c) {
+      const std::string id = "X" + std::to_string(c);
+      expected.event_ids.insert("p-" + id);
+      for (int dpd : kDpds) {
+        const std::string eid = "d" + std::to_string(dpd) + "-" + id;
+        expected.event_ids.insert(eid);
+        if (dpd == 1) expected.contacts[eid] = reminder::v1::CHANNEL_SMS;
+        if (dpd == 3) expected.contacts[eid] = reminder::v1::CHANNEL_EMAIL;
+        if (dpd == 15) expected.contacts[eid] = reminder::v1::CHANNEL_CALL;
+      }
+    }
+    thread_ = std::thread([this, topic, customers, rate] {
+      TestProducer producer;
+      const auto started = std::chrono::steady_clock::now();
+      std::int64_t sent = 0;
+      for (int step = 0; step < kEventsPerCustomer; ++step) {
+        for (int c = 0; c < customers; ++c) {
+          const std::string id = "X" + std::to_string(c);
+          AccountEvent e;
+          e.set_customer_id(id);
+          e.mutable_occurred_at()->set_seconds(now_s());
+          if (step == 0) {
+            e.set_event_id("p-" + id);
+            auto* p = e.mutable_profile();
+            p->set_time_zone("America/New_York");
+            p->set_jurisdiction("US-NY");
+            p->set_phone("+15550009999");
+            p->set_email("chaos@example.test");
+          } else {
+            const int dpd = kDpds[step - 1];
+            e.set_event_id("d" + std::to_string(dpd) + "-" + id);
+            e.set_account_id("A-" + id);
+            auto* d = e.mutable_delinquency();
+            d->set_days_past_due(dpd);
+            d->mutable_amount_due()->set_currency_code("USD");
+            d->mutable_amount_due()->set_minor_units(5000 + c);
+          }
+          producer.send(topic, id, e.SerializeAsString());
+          ++sent;
+          // Pace to the rate (bounded: the loop ends when all are sent).
+          const auto due = started + std::chrono::microseconds(sent * 1'000'000 / rate);
+          std::this_thread::sleep_until(due);
+        }
+      }
+      producer.flush();
+      done_ = true;
+    });
+  }
+  ~Feeder() { thread_.join(); }
+  bool done() const { return done_; }
+
+ private:
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+// Restarts an instance that exited by itself, as systemd's Restart=on-failure would.
+class Supervised {
+ public:
+  Supervised(const TopicSet& topics, const std::string& instance)
+      : daemon_(topics, kAlwaysOpenPolicy, DaemonOptions{"exactly_once", instance, 10000}) {
+    daemon_.start();
+  }
+  void keep_alive() {
+    if (!daemon_.process().running()) {
+      ++restarts_by_supervisor;
+      daemon_.start();
+    }
+  }
+  void kill_and_restart(std::mt19937& rng) {
+    daemon_.process().signal(SIGKILL);
+    daemon_.process().wait_for_exit(10s);
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 2000));
+    daemon_.start();
+  }
+  std::optional<int> stop() {
+    daemon_.process().signal(SIGTERM);
+    return daemon_.process().wait_for_exit(90s);
+  }
+  std::string log() const { return daemon_.log(); }
+  int restarts_by_supervisor = 0;
+
+ private:
+  DaemonUnderTest daemon_;
+};
+
+struct CheckResult {
+  std::size_t decisions = 0;
+  std::size_t messages = 0;
+};
+
+// The independent checker: every event has exactly one decision; every
+// expected contact has exactly one SENT decision and exactly one channel
+// message with that decision's dispatch_id; no other message exists.
+CheckResult check_exactly_once(const TopicSet& topics, const Expected& expected,
+                               std::chrono::seconds timeout) {
+  CheckResult result;
+  const auto records = read_topic(topics.decisions, expected.event_ids.size(), timeout, 5s);
+  std::map<std::string, int> decisions_per_event;
+  std::map<std::string, std::string> sent_dispatch;  // event_id -> dispatch_id
+  for (const auto& r : records) {
+    reminder::v1::Decision d;
+    EXPECT_TRUE(d.ParseFromString(r.value));
+    ++decisions_per_event[d.event_id()];
+    if (d.outcome() == reminder::v1::OUTCOME_SENT) {
+      EXPECT_FALSE(sent_dispatch.count(d.event_id())) << "sent twice for " << d.event_id();
+      sent_dispatch[d.event_id()] = d.dispatch_id();
+      auto it = expected.contacts.find(d.event_id());
+      EXPECT_TRUE(it != expected.contacts.end()) << "unexpected contact for " << d.event_id();
+      if (it != expected.contacts.end()) {
+        EXPECT_EQ(d.channel(), it->second) << d.event_id();
+      }
+    }
+  }
+  result.decisions = records.size();
+  std::size_t missing = 0, duplicated = 0;
+  for (const auto& id : expected.event_ids) {
+    const int n = decisions_per_event.count(id) ? decisions_per_event.at(id) : 0;
+    if (n == 0) ++missing;
+    if (n > 1) ++duplicated;
+  }
+  EXPECT_EQ(missing, 0u) << "events without a decision";
+  EXPECT_EQ(duplicated, 0u) << "events decided more than once";
+  EXPECT_EQ(decisions_per_event.size(), expected.event_ids.size());
+  EXPECT_EQ(sent_dispatch.size(), expected.contacts.size());
+
+  std::map<std::string, int> seen;
+  for (const auto* topic : {&topics.sms, &topics.email, &topics.call}) {
+    for (const auto& r : read_topic(*topic, 0, 60s, 3s)) {
+      ++seen[r.headers.count("reminderd-dispatch-id") ? r.headers.at("reminderd-dispatch-id") : ""];
+      ++result.messages;
+    }
+  }
+  std::size_t twice = 0, lost = 0;
+  for (const auto& [dispatch, n] : seen) twice += n > 1;
+  for (const auto& [event, dispatch] : sent_dispatch) lost += seen.count(dispatch) == 0;
+  EXPECT_EQ(twice, 0u) << "channel messages delivered twice";
+  EXPECT_EQ(lost, 0u) << "SENT decisions without their message";
+  EXPECT_EQ(result.messages, expected.contacts.size());
+  return result;
+}
+
+bool all_decided(const TopicSet& topics, const Expected& expected) {
+  return read_topic(topics.decisions, expected.event_ids.size(), 2s, 0ms).size() >=
+         expected.event_ids.size();
+}
+
+TEST(ExactlyOnceE2E, InstancesKilledAndRestartedAtRandom) {
+  const int customers = env_int("REMINDERD_CHAOS_CUSTOMERS", 3000);
+  const auto topics = fresh_topics("chaos", 6);
+  Expected expected;
+  std::vector<std::unique_ptr<Supervised>> instances;
+  for (const char* id : {"a", "b", "c"}) {
+    instances.push_back(std::make_unique<Supervised>(topics, topics.group + "-" + id));
+  }
+  std::mt19937 rng(20261123);
+  int kills = 0;
+  {
+    Feeder feeder(topics.input, customers, std::max(2000, customers * kEventsPerCustomer / 40),
+                  expected);
+    const auto deadline = std::chrono::steady_clock::now() + 8min;
+    while (std::chrono::steady_clock::now() < deadline && (kills < 10 || !feeder.done())) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500 + rng() % 3000));
+      for (auto& i : instances) i->keep_alive();
+      instances[rng() % instances.size()]->kill_and_restart(rng);
+      ++kills;
+    }
+  }
+  EXPECT_GE(kills, 10);
+  const auto deadline = std::chrono::steady_clock::now() + 5min;
+  while (std::chrono::steady_clock::now() < deadline && !all_decided(topics, expected)) {
+    for (auto& i : instances) i->keep_alive();
+  }
+  for (auto& i : instances) EXPECT_EQ(i->stop(), std::optional<int>(0)) << i->log();
+  const auto r = check_exactly_once(topics, expected, 120s);
+  std::printf("chaos: %d customers, %zu events, %d kills, %zu decisions, %zu messages\n", customers,
+              expected.event_ids.size(), kills, r.decisions, r.messages);
+}
+
+TEST(ExactlyOnceE2E, BrokerRestartMidRun) {
+  const int customers = env_int("REMINDERD_CHAOS_CUSTOMERS", 3000);
+  const auto topics = fresh_topics("brokerrestart", 6);
+  Expected expected;
+  std::vector<std::unique_ptr<Supervised>> instances;
+  for (const char* id : {"a", "b"}) {
+    instances.push_back(std::make_unique<Supervised>(topics, topics.group + "-" + id));
+  }
+  {
+    Feeder feeder(topics.input, customers, std::max(2000, customers * kEventsPerCustomer / 30),
+                  expected);
+    std::this_thread::sleep_for(8s);
+    // The fixture's broker: same port and data, stopped and started again.
+    ASSERT_EQ(std::system((source_dir() + "/scripts/kafka-local.sh restart >/dev/null").c_str()), 0);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 5min;
+  while (std::chrono::steady_clock::now() < deadline && !all_decided(topics, expected)) {
+    for (auto& i : instances) i->keep_alive();
+  }
+  int supervisor_restarts = 0;
+  for (auto& i : instances) {
+    supervisor_restarts += i->restarts_by_supervisor;
+    EXPECT_EQ(i->stop(), std::optional<int>(0)) << i->log();
+  }
+  check_exactly_once(topics, expected, 120s);
+  std::printf("broker restart: restarts by the supervisor: %d\n", supervisor_restarts);
+}
+
+TEST(ExactlyOnceE2E, ScaleOneToThreeToOne) {
+  const int customers = env_int("REMINDERD_CHAOS_CUSTOMERS", 3000);
+  const auto topics = fresh_topics("scale", 6);
+  Expected expected;
+  std::vector<std::unique_ptr<Supervised>> instances;
+  instances.push_back(std::make_unique<Supervised>(topics, topics.group + "-a"));
+  {
+    Feeder feeder(topics.input, customers, std::max(2000, customers * kEventsPerCustomer / 30),
+                  expected);
+    std::this_thread::sleep_for(6s);
+    instances.push_back(std::make_unique<Supervised>(topics, topics.group + "-b"));
+    instances.push_back(std::make_unique<Supervised>(topics, topics.group + "-c"));
+    std::this_thread::sleep_for(10s);
+    EXPECT_EQ(instances[2]->stop(), std::optional<int>(0)) << instances[2]->log();
+    EXPECT_EQ(instances[1]->stop(), std::optional<int>(0)) << instances[1]->log();
+    instances.resize(1);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 5min;
+  while (std::chrono::steady_clock::now() < deadline && !all_decided(topics, expected)) {
+    instances[0]->keep_alive();
+  }
+  EXPECT_EQ(instances[0]->stop(), std::optional<int>(0)) << instances[0]->log();
+  check_exactly_once(topics, expected, 120s);
+}
+
+}  // namespace
+}  // namespace reminder::testing
