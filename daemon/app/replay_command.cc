@@ -29,7 +29,8 @@ int replay(const ReplayArgs& args, std::ostream& out, std::ostream& err) {
     }
     options.until = t;
   }
-  return replay::run_replay(options, out, err);
+  // With decisions on stdout, the summary goes to stderr so the two don't mix.
+  return replay::run_replay(options, options.decisions_path == "-" ? err : out, err);
 }
 
 }  // namespace reminder::app
