@@ -208,7 +208,20 @@ void App::start() {
                                       {"delivery", exactly_once_ ? "exactly_once" : "at_least_once"},
                                       {"policy", policy_->name + "@" + policy_->version}});
   sd_notify(0, "READY=1");
+  pet_watchdog();
   schedule_tick(true);
+}
+
+void App::pet_watchdog() {
+  // Under systemd with WatchdogSec=, prove the event loop still turns: the
+  // ping comes from a timer on the same loop that does the work.
+  std::uint64_t usec = 0;
+  if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
+  sd_notify(0, "WATCHDOG=1");
+  watchdog_timer_.expires_after(std::chrono::microseconds(usec / 2));
+  watchdog_timer_.async_wait([this](auto ec) {
+    if (!ec) pet_watchdog();
+  });
 }
 
 void App::wait_for_signal() {
@@ -581,6 +594,7 @@ void App::finish(int code) {
   exit_code_ = code;
   tick_timer_.cancel();
   report_timer_.cancel();
+  watchdog_timer_.cancel();
   demo_timer_.cancel();
   signals_.cancel();
   if (http_) http_->stop();

@@ -102,6 +102,7 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   void report();
   void produce_demo_events();
   void wait_for_signal();
+  void pet_watchdog();
 
   config::DaemonConfig config_;
   RunOptions options_;
@@ -128,6 +129,7 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   boost::asio::steady_timer tick_timer_{io_};
   boost::asio::steady_timer report_timer_{io_};
   boost::asio::steady_timer demo_timer_{io_};
+  boost::asio::steady_timer watchdog_timer_{io_};
   boost::asio::signal_set signals_{io_};
 
   // Built in start(), in this order; destroyed in reverse.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "kafka/child_process.h"
 #include "kafka/test_kafka_client.h"
@@ -96,6 +97,16 @@ class DaemonUnderTest {
         log_path());
   }
   ChildProcess& process() { return *process_; }
+  void write_policy(const std::string& yaml) { write(dir_ / "policy.yaml", yaml); }
+  // Waits (bounded) until the log contains `needle`.
+  bool wait_for_log(const std::string& needle, std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (log().find(needle) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
   std::string log_path() const { return (dir_ / "reminderd.log").string(); }
   std::string log() const { return read_file(log_path()); }
 

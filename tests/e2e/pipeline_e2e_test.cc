@@ -189,5 +189,36 @@ TEST(PipelineE2E, SigtermMidStreamLosesNothing) {
   EXPECT_GT(dispatch_ids.size(), 0u);
 }
 
+TEST(PipelineE2E, SighupReloadsPolicyAndKeepsTheOldOneWhenInvalid) {
+  const auto topics = fresh_topics("reload");
+  DaemonUnderTest daemon(topics, kAlwaysOpenPolicy);
+  daemon.start();
+  ASSERT_TRUE(daemon.wait_for_log("\"event\":\"consumer.assigned\"", 90s)) << daemon.log();
+
+  daemon.write_policy("name: broken\nversion: \"2\"\nbuckets: []\nnot_a_key: 1\n");
+  daemon.process().signal(SIGHUP);
+  ASSERT_TRUE(daemon.wait_for_log("policy.reload_rejected", 30s)) << daemon.log();
+  EXPECT_NE(daemon.log().find("policy.yaml:4:1"), std::string::npos) << "the error names the line";
+  EXPECT_TRUE(daemon.process().running());
+
+  // The old policy is still in force: an SMS step still goes out.
+  {
+    TestProducer producer;
+    for (const auto& e : {profile("rp", "R1", "America/New_York"), delinquency("rd", "R1", "RA", 1)}) {
+      producer.send(topics.input, e.customer_id(), bytes(e));
+    }
+  }
+  EXPECT_EQ(read_topic(topics.sms, 1, 60s, 500ms).size(), 1u);
+
+  std::string v2 = kAlwaysOpenPolicy;
+  v2.replace(v2.find("version: \"1\""), 12, "version: \"2\"");
+  daemon.write_policy(v2);
+  daemon.process().signal(SIGHUP);
+  EXPECT_TRUE(daemon.wait_for_log("\"policy\":\"e2e@2\"", 30s)) << daemon.log();
+
+  daemon.process().signal(SIGTERM);
+  EXPECT_EQ(daemon.process().wait_for_exit(60s), std::optional<int>(0)) << daemon.log();
+}
+
 }  // namespace
 }  // namespace reminder::testing
