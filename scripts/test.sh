@@ -3,9 +3,10 @@
 # Kafka jars come from Maven Central via scripts/kafka-local.sh on first use),
 # builds with -Werror, runs the whole suite (unit, integration and e2e against
 # a real single-node Kafka 4.1 broker that ctest starts and stops), then
-# rebuilds with AddressSanitizer + UBSan and runs the unit tests again.
+# runs each libFuzzer target for 20 s (scripts/fuzz.sh), then rebuilds with
+# AddressSanitizer + UBSan and runs the unit tests again.
 #   scripts/test.sh            everything
-#   SKIP_SANITIZERS=1 scripts/test.sh
+#   SKIP_FUZZ=1 SKIP_SANITIZERS=1 scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -14,6 +15,11 @@ echo "== build (RelWithDebInfo, -Werror)"
 BUILD_DIR=build scripts/build.sh -DREMINDERD_WERROR=ON
 echo "== tests: unit, integration, e2e"
 (cd build && ctest --output-on-failure --timeout 900 -j 2)
+
+if [[ -z "${SKIP_FUZZ:-}" ]]; then
+  echo "== fuzz smoke (libFuzzer, clang, ASan + UBSan): 20 s per target"
+  scripts/fuzz.sh 20
+fi
 
 if [[ -z "${SKIP_SANITIZERS:-}" ]]; then
   echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"

@@ -37,8 +37,11 @@ int main(int argc, char** argv) {
                "| lag --group G --topic T");
   }
   if (command == "lag") {
+    // read_uncommitted: no require_stable, a pending transaction's offsets
+    // are simply not counted yet.
     rd_kafka_conf_t* conf = bench::make_conf({{"bootstrap.servers", bootstrap}, {"group.id", group},
-                                              {"enable.auto.commit", "false"}});
+                                              {"enable.auto.commit", "false"},
+                                              {"isolation.level", "read_uncommitted"}});
     bench::quiet_logs(conf);
     auto rk = bench::make_handle(RD_KAFKA_CONSUMER, conf);
     const int n = bench::partition_count(rk.get(), topic);

@@ -15,9 +15,11 @@
 //                   the loadgen's --produced-file ("event_id produced_ns").
 //
 // Arrival = CLOCK_REALTIME when the batch holding the record is returned by
-// rd_kafka_consume_batch_queue (fetch.wait.max.ms 5 unless overridden).
-// Events produced in the first --warmup-s seconds are left out (connection
-// and metadata set-up). Stops after --expect events (0 = no limit), after
+// rd_kafka_consume_batch_queue (1 ms batch timeout; fetch.wait.max.ms 5
+// unless overridden).
+// Events produced before --since-ns (CLOCK_REALTIME ns; e.g. the
+// introduction events produced before the paced phase) and in the first
+// --warmup-s seconds after it are left out. Stops after --expect events (0 = no limit), after
 // --idle-exit-s without a new record once at least one arrived, at --max-s, or
 // on SIGTERM. Prints one JSON line: sample count, p50/p90/p99/p99.9/max in ms,
 // events produced but never seen.
@@ -58,11 +60,11 @@ double pct(const std::vector<double>& sorted, double q) {
 int main(int argc, char** argv) {
   bench::Args args(argc, argv,
                    {"bootstrap", "topic", "group", "mode", "produced", "expect", "idle-exit-s",
-                    "max-s", "warmup-s", "ready-file"},
+                    "max-s", "warmup-s", "ready-file", "since-ns"},
                    {},
                    "usage: latency_probe --bootstrap H:P --topic T --group G --mode header|decisions "
                    "[--produced F] [--expect N] [--idle-exit-s S] [--max-s S] [--warmup-s S] "
-                   "[--ready-file F] [-X k=v]");
+                   "[--ready-file F] [--since-ns NS] [-X k=v]");
   const std::string topic = args.need("topic");
   const std::string mode = args.str("mode", "header");
   if (mode != "header" && mode != "decisions") args.fail("--mode header|decisions");
@@ -71,6 +73,7 @@ int main(int argc, char** argv) {
   const std::int64_t idle_ns = args.num("idle-exit-s", 5) * 1'000'000'000LL;
   const std::int64_t max_ns = args.num("max-s", 600) * 1'000'000'000LL;
   const auto warmup_ns = static_cast<std::int64_t>(args.real("warmup-s", 2) * 1e9);
+  const std::int64_t since_ns = args.num("since-ns", 0);
   bench::install_stop_handlers();
 
   bench::Props props = {
@@ -110,7 +113,7 @@ int main(int argc, char** argv) {
   bool ready_written = false;
   const std::int64_t start = bench::mono_ns();
   while (!bench::stop_flag().load()) {
-    const ssize_t n = rd_kafka_consume_batch_queue(queue, 5, msgs.data(), msgs.size());
+    const ssize_t n = rd_kafka_consume_batch_queue(queue, 1, msgs.data(), msgs.size());
     const std::int64_t arrival = bench::realtime_ns();
     const std::int64_t now = bench::mono_ns();
     if (!ready_written && args.has("ready-file")) {
@@ -171,12 +174,18 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::int64_t first_produced = INT64_MAX;
-  for (const auto& s : samples) first_produced = std::min(first_produced, s.first);
+  std::int64_t first_produced = INT64_MAX, before_since = 0;
+  for (const auto& s : samples) {
+    if (s.first >= since_ns) first_produced = std::min(first_produced, s.first);
+  }
   std::vector<double> ms;
   ms.reserve(samples.size());
   std::int64_t warm = 0;
   for (const auto& s : samples) {
+    if (s.first < since_ns) {
+      ++before_since;
+      continue;
+    }
     if (s.first < first_produced + warmup_ns) {
       ++warm;
       continue;
@@ -189,10 +198,10 @@ int main(int argc, char** argv) {
   if (!ms.empty()) mean /= static_cast<double>(ms.size());
   std::printf(
       "{\"tool\":\"latency_probe\",\"mode\":\"%s\",\"topic\":\"%s\",\"records\":%" PRId64
-      ",\"samples\":%zu,\"warmup_excluded\":%" PRId64 ",\"produced\":%" PRId64 ",\"missing\":%" PRId64
+      ",\"samples\":%zu,\"before_since\":%" PRId64 ",\"warmup_excluded\":%" PRId64 ",\"produced\":%" PRId64 ",\"missing\":%" PRId64
       ",\"undecodable\":%" PRId64 ",\"no_header\":%" PRId64
       ",\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"p999_ms\":%.2f,\"max_ms\":%.2f,\"mean_ms\":%.2f}\n",
-      mode.c_str(), topic.c_str(), records, ms.size(), warm, produced_total, missing, undecodable,
+      mode.c_str(), topic.c_str(), records, ms.size(), before_since, warm, produced_total, missing, undecodable,
       no_header, pct(ms, 0.50), pct(ms, 0.90), pct(ms, 0.99), pct(ms, 0.999), ms.empty() ? -1.0 : ms.back(),
       mean);
   return ms.empty() ? 1 : 0;

@@ -13,6 +13,9 @@
 // introduction phase draws from the feed and keeps only introductions; the
 // draws it drops still advance the feed's per-customer cursors (a later
 // delinquency may skip a ladder rung, as a missed daily file would).
+// --phase intro: only the introduction events; --phase mix: the same sequence
+// with the introduction generated but not produced (run after --phase intro
+// with the same options: the feed is deterministic), i.e. the mix only.
 // --profiles-only: the N profile events only (for the restore benchmark);
 // with --replicate-from T, T customers' profiles drawn from the feed are
 // reused for all N (own customer_id and event_id): much faster for large N.
@@ -22,8 +25,11 @@
 // "event_id produced_ns" per record, for latency measured at the daemon's
 // decisions topic (whose records do not carry the header).
 //
-// --rate R paces to R events/s (0 = as fast as possible). Prints one JSON
-// summary line on stdout; progress on stderr.
+// --rate R paces to R events/s (0 = as fast as possible); a record more than
+// 5 ms late moves the schedule (counted as pace_slips: the machine did not
+// give this process the CPU). All records are generated and serialized before
+// the first is produced. Prints one JSON summary line on stdout; progress on
+// stderr.
 
 #include <absl/time/clock.h>
 
@@ -57,10 +63,10 @@ int customer_index(const std::string& id) {  // "C000123" -> 123
 int main(int argc, char** argv) {
   bench::Args args(argc, argv,
                    {"bootstrap", "topic", "customers", "events", "rate", "seed", "produced-file",
-                    "create-partitions", "replicate-from"},
+                    "create-partitions", "replicate-from", "phase"},
                    {"profiles-only"},
                    "usage: loadgen --bootstrap H:P --topic T --customers N --events M [--rate R] "
-                   "[--seed S] [--profiles-only [--replicate-from T]] [--produced-file F] "
+                   "[--seed S] [--phase all|intro|mix] [--profiles-only [--replicate-from T]] [--produced-file F] "
                    "[--create-partitions P] [-X k=v]");
   const std::string topic = args.need("topic");
   const int customers = static_cast<int>(args.num("customers", 200'000));
@@ -70,6 +76,8 @@ int main(int argc, char** argv) {
   const auto seed = static_cast<std::uint64_t>(args.num("seed", 1));
   if (customers < 1) args.fail("--customers must be >= 1");
   const int replicate_from = static_cast<int>(args.num("replicate-from", 0));
+  const std::string phase = args.str("phase", "all");
+  if (phase != "all" && phase != "intro" && phase != "mix") args.fail("--phase all|intro|mix");
   if (replicate_from < 0 || (replicate_from > 0 && !profiles_only)) {
     args.fail("--replicate-from T needs --profiles-only");
   }
@@ -139,16 +147,25 @@ int main(int argc, char** argv) {
   std::vector<std::uint8_t> intro(static_cast<std::size_t>(customers), 0);
   int introduced = 0;
 
+  // Phase 1: generate and serialize every record up front, so that producing
+  // (and pacing) is all this process does while the clock runs. Records are
+  // packed into one buffer: key, event id, value.
+  struct Rec {
+    std::uint64_t off;
+    std::uint32_t value_len;
+    std::uint16_t key_len;
+    std::uint16_t id_len;
+  };
+  std::vector<Rec> recs;
+  recs.reserve(static_cast<std::size_t>(events));
+  std::string blob;
   std::vector<reminder::v1::AccountEvent> buf;
   std::string value;
-  std::int64_t sent = 0, intro_events = 0, dropped_draws = 0, bytes = 0;
-  const std::int64_t start = bench::mono_ns();
-  std::int64_t pace_start = -1;  // pacing starts with the first record
-  std::int64_t last_report = start;
-  std::int64_t queue_full_waits = 0;
-  std::int64_t pace_slips = 0;
-
-  while (sent < events && !bench::stop_flag().load()) {
+  std::int64_t intro_events = 0, dropped_draws = 0, bytes = 0;
+  const std::int64_t gen_start = bench::mono_ns();
+  std::int64_t total = 0;  // records of the whole sequence so far, produced or skipped
+  while (total < events && !bench::stop_flag().load()) {
+    if (phase == "intro" && introduced >= customers) break;
     buf.clear();
     if (!templates.empty()) {
       for (int k = 0; k < 256 && replicated < customers; ++k) replica(buf);
@@ -156,8 +173,9 @@ int main(int argc, char** argv) {
       feed.next(absl::Now(), 256, buf);
     }
     for (auto& e : buf) {
-      if (sent >= events) break;
+      if (total >= events) break;
       const bool intro_phase = introduced < customers;
+      if (phase == "intro" && !intro_phase) break;
       if (intro_phase) {
         const int ci = customer_index(e.customer_id());
         auto& st = intro[static_cast<std::size_t>(ci)];
@@ -175,58 +193,83 @@ int main(int argc, char** argv) {
       } else if (profiles_only) {
         break;
       }
+      ++total;
+      if (phase == "mix" && intro_phase) continue;  // generated (the feed's state), not produced
       value.clear();
       e.SerializeToString(&value);
-      if (rate > 0) {
-        const std::int64_t now = bench::mono_ns();
-        if (pace_start < 0) pace_start = now;
-        auto due = pace_start + static_cast<std::int64_t>(static_cast<double>(sent) * 1e9 / rate);
-        if (now - due > 5'000'000) {
-          // More than 5 ms behind (e.g. the sparse end of the introduction
-          // phase): move the schedule rather than catch up in a burst.
-          pace_start += now - due;
-          due = now;
-          ++pace_slips;
-        }
-        while (true) {
-          const std::int64_t t = bench::mono_ns();
-          if (t >= due) break;
-          rd_kafka_poll(rk.get(), 0);
-          const std::int64_t wait = due - t;
-          if (wait > 200'000) {
-            std::this_thread::sleep_for(std::chrono::nanoseconds(wait - 100'000));
-          }
-        }
-      }
-      const std::int64_t produced_ns = bench::realtime_ns();
-      char stamp[24];
-      const int stamp_len = std::snprintf(stamp, sizeof stamp, "%" PRId64, produced_ns);
-      rd_kafka_headers_t* hdrs = rd_kafka_headers_new(1);
-      rd_kafka_header_add(hdrs, "bench-produced-ns", -1, stamp, stamp_len);
-      const std::string& key = e.customer_id();
-      while (true) {
-        const auto err = rd_kafka_producev(
-            rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-            RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
-            RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
-        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-          bench::die(std::string("produce: ") + rd_kafka_err2str(err));
-        }
-        ++queue_full_waits;
-        rd_kafka_poll(rk.get(), 5);
-      }
-      if (produced_file) std::fprintf(produced_file, "%s %" PRId64 "\n", e.event_id().c_str(), produced_ns);
-      ++sent;
+      recs.push_back(Rec{blob.size(), static_cast<std::uint32_t>(value.size()),
+                         static_cast<std::uint16_t>(e.customer_id().size()),
+                         static_cast<std::uint16_t>(e.event_id().size())});
+      blob += e.customer_id();
+      blob += e.event_id();
+      blob += value;
       bytes += static_cast<std::int64_t>(value.size());
-      if ((sent & 1023) == 0) rd_kafka_poll(rk.get(), 0);
     }
-    const std::int64_t now = bench::mono_ns();
-    if (now - last_report > 5'000'000'000LL) {
-      last_report = now;
-      std::fprintf(stderr, "loadgen: %" PRId64 " sent, %d/%d customers introduced, %.0f/s\n", sent,
-                   introduced, customers, static_cast<double>(sent) * 1e9 / static_cast<double>(now - start));
+    if (profiles_only && introduced >= customers) break;
+  }
+  const double gen_seconds = static_cast<double>(bench::mono_ns() - gen_start) / 1e9;
+  std::fprintf(stderr, "loadgen: %zu records generated in %.1f s (%d/%d customers introduced)\n",
+               recs.size(), gen_seconds, introduced, customers);
+
+  // Phase 2: produce, paced when --rate is given.
+  std::int64_t sent = 0;
+  const std::int64_t start = bench::mono_ns();
+  std::int64_t pace_start = -1;  // pacing starts with the first record
+  std::int64_t last_report = start;
+  std::int64_t queue_full_waits = 0;
+  std::int64_t pace_slips = 0;
+  for (const Rec& r : recs) {
+    if (bench::stop_flag().load()) break;
+    const char* key = blob.data() + r.off;
+    const char* id = key + r.key_len;
+    const char* val = id + r.id_len;
+    if (rate > 0) {
+      const std::int64_t now = bench::mono_ns();
+      if (pace_start < 0) pace_start = now;
+      auto due = pace_start + static_cast<std::int64_t>(static_cast<double>(sent) * 1e9 / rate);
+      if (now - due > 5'000'000) {
+        // More than 5 ms behind (this process did not get the CPU): move the
+        // schedule rather than catch up in a burst; counted as a slip.
+        pace_start += now - due;
+        due = now;
+        ++pace_slips;
+      }
+      while (true) {
+        const std::int64_t t = bench::mono_ns();
+        if (t >= due) break;
+        rd_kafka_poll(rk.get(), 0);
+        const std::int64_t wait = due - t;
+        if (wait > 200'000) std::this_thread::sleep_for(std::chrono::nanoseconds(wait - 100'000));
+      }
+    }
+    const std::int64_t produced_ns = bench::realtime_ns();
+    char stamp[24];
+    const int stamp_len = std::snprintf(stamp, sizeof stamp, "%" PRId64, produced_ns);
+    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(1);
+    rd_kafka_header_add(hdrs, "bench-produced-ns", -1, stamp, stamp_len);
+    while (true) {
+      const auto err = rd_kafka_producev(
+          rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key, r.key_len),
+          RD_KAFKA_V_VALUE(const_cast<char*>(val), r.value_len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) bench::die(std::string("produce: ") + rd_kafka_err2str(err));
+      ++queue_full_waits;
+      rd_kafka_poll(rk.get(), 5);
+    }
+    if (produced_file) {
+      std::fwrite(id, 1, r.id_len, produced_file);
+      std::fprintf(produced_file, " %" PRId64 "\n", produced_ns);
+    }
+    ++sent;
+    if ((sent & 1023) == 0) {
+      rd_kafka_poll(rk.get(), 0);
+      const std::int64_t now = bench::mono_ns();
+      if (now - last_report > 5'000'000'000LL) {
+        last_report = now;
+        std::fprintf(stderr, "loadgen: %" PRId64 " sent, %.0f/s\n", sent,
+                     static_cast<double>(sent) * 1e9 / static_cast<double>(now - start));
+      }
     }
   }
   const std::int64_t produced_done = bench::mono_ns();
@@ -237,10 +280,10 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"tool\":\"loadgen\",\"topic\":\"%s\",\"events\":%" PRId64 ",\"intro_events\":%" PRId64
       ",\"customers\":%d,\"dropped_draws\":%" PRId64 ",\"acked\":%" PRId64 ",\"failed\":%" PRId64
-      ",\"value_bytes_mean\":%.1f,\"seconds\":%.3f,\"produce_seconds\":%.3f,\"rate\":%.0f,"
+      ",\"value_bytes_mean\":%.1f,\"generate_seconds\":%.1f,\"seconds\":%.3f,\"produce_seconds\":%.3f,\"rate\":%.0f,"
       "\"target_rate\":%.0f,\"queue_full_waits\":%" PRId64 ",\"pace_slips\":%" PRId64 "}\n",
       topic.c_str(), sent, intro_events, introduced, dropped_draws, g_acked.load(), g_failed.load(),
-      sent ? static_cast<double>(bytes) / static_cast<double>(sent) : 0.0, secs,
+      recs.empty() ? 0.0 : static_cast<double>(bytes) / static_cast<double>(recs.size()), gen_seconds, secs,
       static_cast<double>(produced_done - start) / 1e9, static_cast<double>(sent) / secs, rate,
       queue_full_waits, pace_slips);
   if (flush_err || g_failed.load() > 0 || g_acked.load() != sent) return 1;

@@ -27,9 +27,11 @@
 #      is rerun once. Reported: the median of the rounds.
 #   4. latency at a fixed rate ($LAT_RATE, default half the median reminderd-alo
 #      rate) for $LAT_SECONDS s, fresh topics, fetch.wait.max.ms 5 everywhere:
-#      input produce -> output readable with read_committed. Passthrough: the
-#      copied bench-produced-ns header; reminderd: the first decision record
-#      of each event_id against the loadgen's produce-time file.
+#      input produce -> output readable with read_committed. First the
+#      $LAT_CUSTOMERS customers are introduced (unpaced) and consumed, then the
+#      paced mix is measured. Passthrough: the copied bench-produced-ns header;
+#      reminderd: the first decision record of each event_id against the
+#      loadgen's produce-time file.
 #   5. restore: reminderd exactly-once over $RESTORE_CUSTOMERS profile events,
 #      drained (SIGTERM), started again: `state.restored` seconds from its log.
 #   6. state_memory: bytes per customer for $STATE_CUSTOMERS customers, bytes
@@ -39,7 +41,7 @@
 #
 # Environment (defaults in brackets):
 #   EVENTS [2000000]  CUSTOMERS [200000]  PARTITIONS [12]  RUNS [3]
-#   LAT_RATE [half the ALO median]  LAT_SECONDS [20]  LAT_CUSTOMERS [10000]
+#   LAT_RATE [half the ALO median]  LAT_SECONDS [20]  LAT_CUSTOMERS [50000]
 #   RESTORE_CUSTOMERS [1000000]  STATE_CUSTOMERS [1000000,10000000]
 #   TXN_EVERY [10000]  COMMIT_INTERVAL_MS [100]  MAX_OTHER_CORES [1.0]
 #   SKIP_THROUGHPUT, SKIP_LATENCY, SKIP_RESTORE, SKIP_STATE [unset]: =1 skips a part
@@ -59,7 +61,7 @@ CUSTOMERS=${CUSTOMERS:-200000}
 PARTITIONS=${PARTITIONS:-12}
 RUNS=${RUNS:-3}
 LAT_SECONDS=${LAT_SECONDS:-20}
-LAT_CUSTOMERS=${LAT_CUSTOMERS:-10000}
+LAT_CUSTOMERS=${LAT_CUSTOMERS:-50000}
 RESTORE_CUSTOMERS=${RESTORE_CUSTOMERS:-1000000}
 STATE_CUSTOMERS=${STATE_CUSTOMERS:-1000000,10000000}
 TXN_EVERY=${TXN_EVERY:-10000}
@@ -367,17 +369,32 @@ run_latency() {
       wait_http_ready "$pid" 90 || { log "$tag: reminderd not ready"; stop_pid "$pid" 30; return 1; }
       ;;
   esac
+  # The customers first (their profiles and first delinquencies, unpaced), and
+  # wait until the consumer under test has committed all of it: the timed
+  # phase measures the steady mix, not the one-off introduction burst.
+  local total=$((events + 2 * customers))
+  "$BIN/loadgen" --bootstrap "$BOOTSTRAP" --topic "$input" --customers "$customers" --events "$total" \
+    --seed 7 --phase intro >"$dir/loadgen-intro.json" 2>"$dir/loadgen-intro.log" || log "$tag: intro loadgen failed"
+  local i lag=-1
+  for ((i = 0; i < 1200; i++)); do
+    lag=$(admin lag --group "$group" --topic "$input" 2>/dev/null | awk '{print $3}')
+    [[ $lag == 0 ]] && break
+    sleep 0.1
+  done
+  [[ $lag == 0 ]] || log "$tag: the introduction was not consumed within 120 s (lag $lag)"
+  local since
+  since=$(date +%s%N)
   "$BIN/latency_probe" --bootstrap "$BOOTSTRAP" --topic "$out" --group "probe-$tag" --mode "$mode" \
-    --produced "$dir/produced.txt" --expect "$events" --idle-exit-s 4 --max-s $((LAT_SECONDS + 120)) \
-    --warmup-s 2 --ready-file "$dir/probe-ready" >"$dir/probe.json" 2>"$dir/probe.log" &
+    --produced "$dir/produced.txt" --expect "$total" --idle-exit-s 4 --max-s $((LAT_SECONDS + 120)) \
+    --warmup-s 2 --since-ns "$since" --ready-file "$dir/probe-ready" >"$dir/probe.json" 2>"$dir/probe.log" &
   probe_pid=$!
   PIDS+=("$probe_pid")
   wait_file_has "$dir/probe-ready" ready 60 ||
     { log "$tag: probe not ready"; stop_pid "$probe_pid" 10; stop_pid "$pid" 30; return 1; }
   local load_start load_end
   load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-  "$BIN/loadgen" --bootstrap "$BOOTSTRAP" --topic "$input" --customers "$customers" --events "$events" \
-    --rate "$rate" --seed 7 --produced-file "$dir/produced.txt" >"$dir/loadgen.json" 2>"$dir/loadgen.log" ||
+  "$BIN/loadgen" --bootstrap "$BOOTSTRAP" --topic "$input" --customers "$customers" --events "$total" \
+    --rate "$rate" --seed 7 --phase mix --produced-file "$dir/produced.txt" >"$dir/loadgen.json" 2>"$dir/loadgen.log" ||
     log "$tag: loadgen failed"
   load_end=$(cut -d' ' -f1-3 /proc/loadavg)
   wait_exit "$probe_pid" $((LAT_SECONDS + 150)) || true
@@ -388,7 +405,8 @@ run_latency() {
   probe=$(cat "$dir/probe.json")
   [[ -n $probe ]] || { log "$tag: no probe result"; return 1; }
   echo "$probe" | tag_json latency scenario "$scenario" rate "$rate" load_start "$load_start" load_end "$load_end" \
-    loadgen_rate "$(jq -r .rate "$dir/loadgen.json" 2>/dev/null)" >>"$RESULTS"
+    loadgen_rate "$(jq -r .rate "$dir/loadgen.json" 2>/dev/null)" \
+    pace_slips "$(jq -r .pace_slips "$dir/loadgen.json" 2>/dev/null)" customers "$customers" >>"$RESULTS"
   log "$tag: $(echo "$probe" | jq -c '{samples, missing, p50_ms, p99_ms, p999_ms, max_ms}')"
 }
 
@@ -444,7 +462,7 @@ run_restore() {
 }
 
 # ------------------------------------------------------------------- the runs
-if [[ -z ${SKIP_THROUGHPUT:-} || -z ${SKIP_LATENCY:-} || -n ${PERF:-} ]]; then
+if [[ -z ${SKIP_THROUGHPUT:-} || -n ${PERF:-} ]]; then  # (latency runs have their own input)
   log "producing the input: $EVENTS events, $CUSTOMERS customers, $PARTITIONS partitions"
   admin create --partitions "$PARTITIONS" "$INPUT"
   "$BIN/loadgen" --bootstrap "$BOOTSTRAP" --topic "$INPUT" --customers "$CUSTOMERS" --events "$EVENTS" \
