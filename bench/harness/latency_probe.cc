@@ -200,9 +200,9 @@ int main(int argc, char** argv) {
       "{\"tool\":\"latency_probe\",\"mode\":\"%s\",\"topic\":\"%s\",\"records\":%" PRId64
       ",\"samples\":%zu,\"before_since\":%" PRId64 ",\"warmup_excluded\":%" PRId64 ",\"produced\":%" PRId64 ",\"missing\":%" PRId64
       ",\"undecodable\":%" PRId64 ",\"no_header\":%" PRId64
-      ",\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"p999_ms\":%.2f,\"max_ms\":%.2f,\"mean_ms\":%.2f}\n",
+      ",\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"p999_ms\":%.2f,\"max_ms\":%.2f,\"mean_ms\":%.2f,\"cpu_s\":%.2f}\n",
       mode.c_str(), topic.c_str(), records, ms.size(), before_since, warm, produced_total, missing, undecodable,
       no_header, pct(ms, 0.50), pct(ms, 0.90), pct(ms, 0.99), pct(ms, 0.999), ms.empty() ? -1.0 : ms.back(),
-      mean);
+      mean, bench::self_cpu_seconds());
   return ms.empty() ? 1 : 0;
 }

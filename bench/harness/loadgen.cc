@@ -281,11 +281,11 @@ int main(int argc, char** argv) {
       "{\"tool\":\"loadgen\",\"topic\":\"%s\",\"events\":%" PRId64 ",\"intro_events\":%" PRId64
       ",\"customers\":%d,\"dropped_draws\":%" PRId64 ",\"acked\":%" PRId64 ",\"failed\":%" PRId64
       ",\"value_bytes_mean\":%.1f,\"generate_seconds\":%.1f,\"seconds\":%.3f,\"produce_seconds\":%.3f,\"rate\":%.0f,"
-      "\"target_rate\":%.0f,\"queue_full_waits\":%" PRId64 ",\"pace_slips\":%" PRId64 "}\n",
+      "\"target_rate\":%.0f,\"queue_full_waits\":%" PRId64 ",\"pace_slips\":%" PRId64 ",\"cpu_s\":%.2f}\n",
       topic.c_str(), sent, intro_events, introduced, dropped_draws, g_acked.load(), g_failed.load(),
       recs.empty() ? 0.0 : static_cast<double>(bytes) / static_cast<double>(recs.size()), gen_seconds, secs,
       static_cast<double>(produced_done - start) / 1e9, static_cast<double>(sent) / secs, rate,
-      queue_full_waits, pace_slips);
+      queue_full_waits, pace_slips, bench::self_cpu_seconds());
   if (flush_err || g_failed.load() > 0 || g_acked.load() != sent) return 1;
   return 0;
 }

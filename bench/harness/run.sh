@@ -91,18 +91,22 @@ log() { printf '[run.sh %s +%ds] %s\n' "$(date -u +%H:%M:%S)" "$((SECONDS - T_ST
 die() { log "error: $*"; exit 1; }
 
 # ------------------------------------------------------------------ processes
-# Every process this script starts is tracked and stopped at exit (bounded).
+# Every process this script starts is tracked and stopped at exit (bounded);
+# a pid is only ever signalled while it is still this shell's child (no pid reuse).
 declare -a PIDS=()
+
+ours() { [[ -r /proc/$1/stat ]] && [[ $(awk '{print $4}' "/proc/$1/stat" 2>/dev/null) == "$$" ]]; }
+alive() { ours "$1" && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
 
 stop_pid() { # pid [term-wait-seconds]: SIGTERM, wait, SIGKILL; returns its exit code or 143/137
   local pid=$1 wait_s=${2:-30} i
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return $?; }
+  ours "$pid" || { wait "$pid" 2>/dev/null; return $?; }
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < wait_s * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
+    alive "$pid" || break
     sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     log "pid $pid ignored SIGTERM for ${wait_s}s: SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
   fi
@@ -114,10 +118,10 @@ stop_pid() { # pid [term-wait-seconds]: SIGTERM, wait, SIGKILL; returns its exit
 wait_exit() { # pid timeout-seconds: waits for the process to end; its exit code (124 on timeout, then stopped)
   local pid=$1 limit=$2 i
   for ((i = 0; i < limit * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
+    alive "$pid" || break
     sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     log "pid $pid still running after ${limit}s: stopping it"
     stop_pid "$pid" 10 || true
     return 124
@@ -127,11 +131,22 @@ wait_exit() { # pid timeout-seconds: waits for the process to end; its exit code
   return $rc
 }
 
+# run_fg CMD...: runs CMD in the background, tracked, and waits for it (so a
+# SIGTERM/SIGINT to this script is handled at once, not after CMD ends).
+run_fg() {
+  "$@" &
+  local p=$!
+  PIDS+=("$p")
+  local rc=0
+  wait "$p" || rc=$?
+  return $rc
+}
+
 cleanup() {
   local rc=$?
   set +e
   for pid in "${PIDS[@]}"; do
-    kill -0 "$pid" 2>/dev/null && stop_pid "$pid" 15
+    ours "$pid" && stop_pid "$pid" 15
   done
   if [[ -z ${KEEP_BROKER:-} ]]; then
     "$ROOT/scripts/kafka-local.sh" down >>"$OUT_DIR/broker-script.log" 2>&1
@@ -177,7 +192,7 @@ machine_json >>"$RESULTS"
 printf '{"kind":"config","events":%s,"customers":%s,"partitions":%s,"runs":%s,"txn_every":%s,"commit_interval_ms":%s}\n' \
   "$EVENTS" "$CUSTOMERS" "$PARTITIONS" "$RUNS" "$TXN_EVERY" "$COMMIT_INTERVAL_MS" >>"$RESULTS"
 
-# with_kind KIND [key value]... : prefixes a JSON line from stdin with "kind" and extra string fields
+# tag_json KIND [key value]... : prefixes a JSON line from stdin with "kind" and extra string fields
 tag_json() {
   local kind=$1
   shift
@@ -235,10 +250,13 @@ daemon_topics() { # prefix
   echo "$1-sms $1-email $1-call $1-decisions $1-dlq $1-changelog"
 }
 
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 wait_http_ready() { # pid timeout-seconds: until /readyz answers 200
   local pid=$1 limit=$2 i
   for ((i = 0; i < limit * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 1
+    alive "$pid" || return 1
     if [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/readyz" 2>/dev/null) == 200 ]]; then
       return 0
     fi
@@ -274,9 +292,10 @@ run_throughput() {
         --expect "$EVENTS" --status-file "$dir/status" "${txn_args[@]}" >"$dir/passthrough.json" 2>"$dir/passthrough.log" &
       pid=$!
       PIDS+=("$pid")
-      watch_json=$("$BIN/progress_watch" --pid "$pid" --broker-pid "$BROKER_PID" --target "$EVENTS" \
+      run_fg "$BIN/progress_watch" --pid "$pid" --broker-pid "$BROKER_PID" --target "$EVENTS" \
         --bootstrap "$BOOTSTRAP" --group "$group" --topic "$INPUT" --status-file "$dir/status" \
-        --timeout-s "$WATCH_TIMEOUT_S" --csv "$dir/timeline.csv" 2>"$dir/watch.log") || rc=$?
+        --timeout-s "$WATCH_TIMEOUT_S" --csv "$dir/timeline.csv" >"$dir/watch.json" 2>"$dir/watch.log" || rc=$?
+      watch_json=$(cat "$dir/watch.json")
       wait_exit "$pid" 60 || rc=$?
       admin delete "out-$tag" || true
       ;;
@@ -287,9 +306,10 @@ run_throughput() {
       "$REMINDERD" run --config "$dir/reminderd.yaml" >"$dir/stdout.log" 2>"$dir/reminderd.log" &
       pid=$!
       PIDS+=("$pid")
-      watch_json=$("$BIN/progress_watch" --pid "$pid" --broker-pid "$BROKER_PID" --target "$EVENTS" \
+      run_fg "$BIN/progress_watch" --pid "$pid" --broker-pid "$BROKER_PID" --target "$EVENTS" \
         --bootstrap "$BOOTSTRAP" --group "$group" --topic "$INPUT" --metrics-url "127.0.0.1:$HTTP_PORT" \
-        --timeout-s "$WATCH_TIMEOUT_S" --csv "$dir/timeline.csv" 2>"$dir/watch.log") || rc=$?
+        --timeout-s "$WATCH_TIMEOUT_S" --csv "$dir/timeline.csv" >"$dir/watch.json" 2>"$dir/watch.log" || rc=$?
+      watch_json=$(cat "$dir/watch.json")
       curl -s "http://127.0.0.1:$HTTP_PORT/metrics" >"$dir/metrics.txt" 2>/dev/null || true
       stop_pid "$pid" 90 || { local drc=$?; log "$tag: reminderd exit code $drc"; rc=1; }
       # Records written per topic (end offsets; with transactions the commit
@@ -373,7 +393,7 @@ run_latency() {
   # wait until the consumer under test has committed all of it: the timed
   # phase measures the steady mix, not the one-off introduction burst.
   local total=$((events + 2 * customers))
-  "$BIN/loadgen" --bootstrap "$BOOTSTRAP" --topic "$input" --customers "$customers" --events "$total" \
+  run_fg "$BIN/loadgen" --bootstrap "$BOOTSTRAP" --topic "$input" --customers "$customers" --events "$total" \
     --seed 7 --phase intro >"$dir/loadgen-intro.json" 2>"$dir/loadgen-intro.log" || log "$tag: intro loadgen failed"
   local i lag=-1
   for ((i = 0; i < 1200; i++)); do
@@ -391,14 +411,26 @@ run_latency() {
   PIDS+=("$probe_pid")
   wait_file_has "$dir/probe-ready" ready 60 ||
     { log "$tag: probe not ready"; stop_pid "$probe_pid" 10; stop_pid "$pid" 30; return 1; }
-  local load_start load_end
+  local load_start load_end t0 t1 busy0 busy1 b0 b1 p0 p1
   load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-  "$BIN/loadgen" --bootstrap "$BOOTSTRAP" --topic "$input" --customers "$customers" --events "$total" \
+  t0=$(date +%s.%N) busy0=$(busy_ticks) b0=$(proc_ticks "$BROKER_PID") p0=$(proc_ticks "$pid")
+  run_fg "$BIN/loadgen" --bootstrap "$BOOTSTRAP" --topic "$input" --customers "$customers" --events "$total" \
     --rate "$rate" --seed 7 --phase mix --produced-file "$dir/produced.txt" >"$dir/loadgen.json" 2>"$dir/loadgen.log" ||
     log "$tag: loadgen failed"
+  t1=$(date +%s.%N) busy1=$(busy_ticks) b1=$(proc_ticks "$BROKER_PID") p1=$(proc_ticks "$pid")
   load_end=$(cut -d' ' -f1-3 /proc/loadavg)
   wait_exit "$probe_pid" $((LAT_SECONDS + 150)) || true
+  [[ $scenario == reminderd-* ]] && curl -s "http://127.0.0.1:$HTTP_PORT/metrics" >"$dir/metrics.txt" 2>/dev/null
   stop_pid "$pid" 90 || true
+  # Cores used by other processes while the paced phase ran: machine busy time
+  # minus the broker, the process under test, the loadgen (and the probe, over
+  # its whole life: an upper bound).
+  local hz other
+  hz=$(getconf CLK_TCK)
+  other=$(awk -v t0="$t0" -v t1="$t1" -v bz0="$busy0" -v bz1="$busy1" -v b0="$b0" -v b1="$b1" -v p0="$p0" -v p1="$p1" \
+    -v hz="$hz" -v lg="$(jq -r '.cpu_s // 0' "$dir/loadgen.json" 2>/dev/null)" \
+    -v pr="$(jq -r '.cpu_s // 0' "$dir/probe.json" 2>/dev/null)" \
+    'BEGIN { o = ((bz1 - bz0) - (b1 - b0) - (p1 - p0)) / hz - lg - pr; if (o < 0) o = 0; printf "%.2f", o / (t1 - t0) }')
   # shellcheck disable=SC2046
   admin delete "$input" "$out" $([[ $scenario == reminderd-* ]] && daemon_topics "$tag") || true
   local probe
@@ -406,7 +438,10 @@ run_latency() {
   [[ -n $probe ]] || { log "$tag: no probe result"; return 1; }
   echo "$probe" | tag_json latency scenario "$scenario" rate "$rate" load_start "$load_start" load_end "$load_end" \
     loadgen_rate "$(jq -r .rate "$dir/loadgen.json" 2>/dev/null)" \
-    pace_slips "$(jq -r .pace_slips "$dir/loadgen.json" 2>/dev/null)" customers "$customers" >>"$RESULTS"
+    pace_slips "$(jq -r .pace_slips "$dir/loadgen.json" 2>/dev/null)" customers "$customers" other_cores "$other" \
+    txn_count "$(awk '/^reminderd_transaction_duration_seconds_count/ {printf "%d", $NF}' "$dir/metrics.txt" 2>/dev/null)" \
+    txn_seconds "$(awk '/^reminderd_transaction_duration_seconds_sum/ {printf "%.3f", $NF}' "$dir/metrics.txt" 2>/dev/null)" \
+    >>"$RESULTS"
   log "$tag: $(echo "$probe" | jq -c '{samples, missing, p50_ms, p99_ms, p999_ms, max_ms}')"
 }
 
@@ -416,7 +451,7 @@ run_restore() {
   mkdir -p "$dir"
   local group=g-$NS-restore input=$NS-restore-in pid
   log "restore: producing $RESTORE_CUSTOMERS profile events"
-  "$BIN/loadgen" --bootstrap "$BOOTSTRAP" --topic "$input" --create-partitions "$PARTITIONS" \
+  run_fg "$BIN/loadgen" --bootstrap "$BOOTSTRAP" --topic "$input" --create-partitions "$PARTITIONS" \
     --customers "$RESTORE_CUSTOMERS" --profiles-only --replicate-from 100000 --seed 3 \
     >"$dir/loadgen.json" 2>"$dir/loadgen.log" ||
     { log "restore: loadgen failed"; return 1; }
@@ -424,11 +459,10 @@ run_restore() {
   "$REMINDERD" run --config "$dir/reminderd.yaml" >"$dir/stdout-1.log" 2>"$dir/reminderd-1.log" &
   pid=$!
   PIDS+=("$pid")
-  local watch_json
-  watch_json=$("$BIN/progress_watch" --pid "$pid" --broker-pid "$BROKER_PID" --target "$RESTORE_CUSTOMERS" \
+  run_fg "$BIN/progress_watch" --pid "$pid" --broker-pid "$BROKER_PID" --target "$RESTORE_CUSTOMERS" \
     --bootstrap "$BOOTSTRAP" --group "$group" --topic "$input" --metrics-url "127.0.0.1:$HTTP_PORT" \
-    --timeout-s "$WATCH_TIMEOUT_S" --csv "$dir/timeline-1.csv" 2>"$dir/watch.log") || true
-  echo "$watch_json" | tag_json restore_fill scenario reminderd-eos >>"$RESULTS"
+    --timeout-s "$WATCH_TIMEOUT_S" --csv "$dir/timeline-1.csv" >"$dir/watch.json" 2>"$dir/watch.log" || true
+  tag_json restore_fill scenario reminderd-eos <"$dir/watch.json" >>"$RESULTS"
   stop_pid "$pid" 90 || log "restore: first run exit code $?"
   local t0 t1
   t0=$(date +%s.%N)
@@ -465,7 +499,7 @@ run_restore() {
 if [[ -z ${SKIP_THROUGHPUT:-} || -n ${PERF:-} ]]; then  # (latency runs have their own input)
   log "producing the input: $EVENTS events, $CUSTOMERS customers, $PARTITIONS partitions"
   admin create --partitions "$PARTITIONS" "$INPUT"
-  "$BIN/loadgen" --bootstrap "$BOOTSTRAP" --topic "$INPUT" --customers "$CUSTOMERS" --events "$EVENTS" \
+  run_fg "$BIN/loadgen" --bootstrap "$BOOTSTRAP" --topic "$INPUT" --customers "$CUSTOMERS" --events "$EVENTS" \
     --seed 1 >"$OUT_DIR/loadgen-input.json" 2>"$OUT_DIR/loadgen-input.log" || die "loadgen failed"
   tag_json input <"$OUT_DIR/loadgen-input.json" >>"$RESULTS"
   log "input: $(cat "$OUT_DIR/loadgen-input.json")"
@@ -528,9 +562,10 @@ fi
 
 if [[ -z ${SKIP_STATE:-} ]]; then
   log "state_memory: $STATE_CUSTOMERS customers"
-  "$BIN/state_memory" --customers "$STATE_CUSTOMERS" --partitions "$PARTITIONS" \
-    2>"$OUT_DIR/state_memory.log" | tee "$OUT_DIR/state_memory.jsonl" | sed 's/^{/{"kind":"state",/' >>"$RESULTS" ||
-    log "state_memory FAILED"
+  run_fg "$BIN/state_memory" --customers "$STATE_CUSTOMERS" --partitions "$PARTITIONS" \
+    >"$OUT_DIR/state_memory.jsonl" 2>"$OUT_DIR/state_memory.log" || log "state_memory FAILED"
+  sed 's/^{/{"kind":"state",/' "$OUT_DIR/state_memory.jsonl" >>"$RESULTS"
+  cat "$OUT_DIR/state_memory.jsonl" >&2
 fi
 
 python3 "$ROOT/bench/harness/summarize.py" "$RESULTS" | tee "$OUT_DIR/summary.md"

@@ -37,6 +37,8 @@
 #include <absl/strings/str_split.h>
 #include <absl/time/civil_time.h>
 #include <absl/time/clock.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -264,6 +266,7 @@ bool run_child(int customers, int partitions, int templates, std::uint64_t seed,
   const pid_t pid = fork();
   if (pid < 0) return false;
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the parent (driver stopped)
     close(fds[0]);
     Result r = build(customers, partitions, templates, seed, paused, policy);
     const auto* p = reinterpret_cast<const char*>(&r);

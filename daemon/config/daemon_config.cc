@@ -230,6 +230,25 @@ class Fields {
 };
 
 Val load_root(const Reader& r, const std::string& text, absl::string_view what) {
+  // yaml-cpp 0.7 never returns on some inputs whose line starts with a
+  // comma (found by fuzzing: ", x", "[a]\n, x"); such a line is never needed
+  // (write the comma at the end of the previous line), so refuse it first.
+  int line = 1;
+  bool line_start = true;
+  for (char c : text) {
+    if (c == '\n') {
+      ++line;
+      line_start = true;
+    } else if (line_start && c != ' ' && c != '\t' && c != '\r') {
+      if (c == ',') {
+        YAML::Mark at;
+        at.line = line - 1;
+        r.fail(at, "",
+               "a line may not start with ',' (put the comma at the end of the previous line)");
+      }
+      line_start = false;
+    }
+  }
   std::vector<YAML::Node> docs = YAML::LoadAll(text);
   if (docs.empty() || docs.front().IsNull()) {
     r.fail(YAML::Mark::null_mark(), "", absl::StrCat("empty ", what, " (expected a map)"));

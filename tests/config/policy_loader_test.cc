@@ -311,6 +311,8 @@ const BadCase kBadPolicies[] = {
      "unknown_top_level_key.yaml:16:1: unknown key 'strategy' (expected one of: name, version, "
      "consolidate, buckets, windows, holiday_calendars, caps, min_gaps, suppressions, "
      "jurisdiction_zones, unknown_location_zones, opt_out_instructions)"},
+    {"leading_comma.yaml",  // yaml-cpp 0.7 hangs on such input (fuzzing)
+     "leading_comma.yaml:3:1: a line may not start with ',' (put the comma at the end of the previous line)"},
     {"unknown_zone.yaml",
      "unknown_zone.yaml:17:26: jurisdiction_zones.US[1]: unknown time zone 'America/Nowhere' (not "
      "in the tz database on this host)"},

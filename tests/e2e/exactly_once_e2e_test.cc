@@ -68,6 +68,27 @@ class Feeder {
       }
     }
     thread_ = std::thread([this, topic, customers, rate] {
+      // Never throws out of the thread (that would end the whole test
+      // binary): a failure is recorded and asserted by the test.
+      try {
+        feed(topic, customers, rate);
+      } catch (const std::exception& e) {
+        error_ = e.what();
+      }
+      done_ = true;
+    });
+  }
+  ~Feeder() { thread_.join(); }
+  bool done() const { return done_; }
+  // Empty unless producing failed.
+  std::string error() {
+    thread_.join();
+    thread_ = std::thread([] {});
+    return error_;
+  }
+
+ private:
+  void feed(const std::string& topic, int customers, int rate) {
       TestProducer producer;
       const auto started = std::chrono::steady_clock::now();
       std::int64_t sent = 0;
@@ -101,14 +122,10 @@ class Feeder {
         }
       }
       producer.flush();
-      done_ = true;
-    });
   }
-  ~Feeder() { thread_.join(); }
-  bool done() const { return done_; }
 
- private:
   std::atomic<bool> done_{false};
+  std::string error_;
   std::thread thread_;
 };
 
@@ -223,6 +240,7 @@ TEST(ExactlyOnceE2E, InstancesKilledAndRestartedAtRandom) {
       instances[rng() % instances.size()]->kill_and_restart(rng);
       ++kills;
     }
+    EXPECT_EQ(feeder.error(), "") << "producing the input failed";
   }
   EXPECT_GE(kills, 10);
   const auto deadline = std::chrono::steady_clock::now() + 5min;
@@ -249,6 +267,7 @@ TEST(ExactlyOnceE2E, BrokerRestartMidRun) {
     std::this_thread::sleep_for(8s);
     // The fixture's broker: same port and data, stopped and started again.
     ASSERT_EQ(std::system((source_dir() + "/scripts/kafka-local.sh restart >/dev/null").c_str()), 0);
+    EXPECT_EQ(feeder.error(), "") << "producing the input failed";
   }
   const auto deadline = std::chrono::steady_clock::now() + 5min;
   while (std::chrono::steady_clock::now() < deadline && !all_decided(topics, expected)) {
@@ -279,6 +298,7 @@ TEST(ExactlyOnceE2E, ScaleOneToThreeToOne) {
     EXPECT_EQ(instances[2]->stop(), std::optional<int>(0)) << instances[2]->log();
     EXPECT_EQ(instances[1]->stop(), std::optional<int>(0)) << instances[1]->log();
     instances.resize(1);
+    EXPECT_EQ(feeder.error(), "") << "producing the input failed";
   }
   const auto deadline = std::chrono::steady_clock::now() + 5min;
   while (std::chrono::steady_clock::now() < deadline && !all_decided(topics, expected)) {

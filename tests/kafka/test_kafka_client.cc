@@ -80,13 +80,14 @@ TestProducer::TestProducer() {
 
 TestProducer::~TestProducer() {
   auto* rk = static_cast<rd_kafka_t*>(rk_);
-  rd_kafka_flush(rk, 10000);
+  rd_kafka_flush(rk, 60000);
   rd_kafka_destroy(rk);
 }
 
 void TestProducer::send(const std::string& topic, std::string_view key, std::string_view value) {
   auto* rk = static_cast<rd_kafka_t*>(rk_);
-  for (int i = 0; i < 10000; ++i) {
+  // Up to ~3 minutes of a full queue (a broker restart on a loaded machine).
+  for (int i = 0; i < 18000; ++i) {
     auto err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()),
                                  RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
                                  RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
@@ -98,8 +99,9 @@ void TestProducer::send(const std::string& topic, std::string_view key, std::str
   throw std::runtime_error("producer queue stayed full");
 }
 
-void TestProducer::flush() {
-  if (rd_kafka_flush(static_cast<rd_kafka_t*>(rk_), 30000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+void TestProducer::flush(std::chrono::milliseconds timeout) {
+  if (rd_kafka_flush(static_cast<rd_kafka_t*>(rk_), static_cast<int>(timeout.count())) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
     throw std::runtime_error("flush timed out");
   }
 }

@@ -26,7 +26,8 @@ class TestProducer {
   TestProducer();
   ~TestProducer();
   void send(const std::string& topic, std::string_view key, std::string_view value);
-  void flush();
+  // Waits for every record's acknowledgement; throws after `timeout`.
+  void flush(std::chrono::milliseconds timeout = std::chrono::seconds(180));
 
  private:
   void* rk_;
