@@ -3,7 +3,7 @@
 //
 //   state_memory [--customers 1000000,10000000] [--partitions 12] [--seed 1]
 //                [--policy deploy/policies/us-reg-f.yaml] [--no-deferred-probe]
-//                [--bytes-per-customer-estimate 1500]
+//                [--bytes-per-customer-estimate 900]
 //
 // For each customer count N, in a fresh child process (fork) so each figure
 // starts from a clean heap:
@@ -211,7 +211,13 @@ Result build(int customers, int partitions, int template_customers, std::uint64_
       if (auto rej = d.on_event(e, now, sink)) std::fprintf(stderr, "rejected: %s\n", rej->detail.c_str());
       ++r.events;
     }
+    // As the daemon's tick does (it writes them to the changelog): drain the
+    // changed-customer lists every 1000 customers.
+    if (j % 1000 == 999) {
+      for (auto& dp : dispatchers) dp->take_changed([](const reminder::state::CustomerState&) {});
+    }
   }
+  for (auto& dp : dispatchers) dp->take_changed([](const reminder::state::CustomerState&) {});
   r.seconds = static_cast<double>(bench::mono_ns() - start) / 1e9;
   r.rss_after = rss_bytes();
   for (const auto& d : dispatchers) {
@@ -302,7 +308,7 @@ int main(int argc, char** argv) {
                    {"no-deferred-probe"},
                    "usage: state_memory [--customers 1000000,10000000] [--partitions 12] [--seed 1] "
                    "[--template-customers 100000] [--policy FILE] [--no-deferred-probe] "
-                   "[--bytes-per-customer-estimate 1500]");
+                   "[--bytes-per-customer-estimate 900]");
   std::vector<int> counts;
   for (auto s : absl::StrSplit(args.str("customers", "1000000,10000000"), ',')) {
     counts.push_back(std::atoi(std::string(s).c_str()));
@@ -312,7 +318,7 @@ int main(int argc, char** argv) {
   const int templates = static_cast<int>(args.num("template-customers", 100'000));
   if (templates < 1) args.fail("--template-customers must be >= 1");
   const auto seed = static_cast<std::uint64_t>(args.num("seed", 1));
-  const double estimate = args.real("bytes-per-customer-estimate", 1500);
+  const double estimate = args.real("bytes-per-customer-estimate", 900);
   const std::string policy_path =
       args.str("policy", std::string(REMINDERD_SOURCE_DIR) + "/deploy/policies/us-reg-f.yaml");
   auto loaded = reminder::config::load_policy_file(policy_path);

@@ -306,8 +306,23 @@ void App::tick() {
   if (producer_->queue_length() < 200000) {
     batch_.clear();
     const auto max = static_cast<std::size_t>(config_.consumer.batch_size);
+    const std::uint64_t rebalances_before = rebalances_;
     full = consumer_->poll_batch(max, batch_) == max;  // may run a rebalance
     if (stopped_) return;
+    if (rebalances_ != rebalances_before) {
+      // A rebalance ran inside this poll: the batch may hold records read
+      // before it (stale) and the revocation closed the transaction. Drop
+      // the batch, go back to the committed offsets, start afresh next tick.
+      batch_.clear();
+      if (auto e = consumer_->rewind_to_committed(consumer_->assignment(), std::chrono::seconds(30))) {
+        logging::error("consumer.rewind_failed", {{"reason", e.message}});
+        finish(kExitKafkaFatal);
+        return;
+      }
+      for (auto p : consumer_->assignment()) consumed_.erase(p);
+      schedule_tick(true);
+      return;
+    }
     for (auto& m : batch_) process(*m);
     txn_events_ += static_cast<std::int64_t>(batch_.size());
     batch_.clear();
@@ -469,6 +484,7 @@ void App::maybe_commit(bool force_seal) {
 }
 
 void App::on_revoke(const std::vector<std::int32_t>& partitions) {
+  ++rebalances_;
   // After a failure nothing more is committed: the input is re-read from the
   // last commit by whoever gets these partitions.
   if (stopped_ && exit_code_ != kExitOk) return;
@@ -494,6 +510,7 @@ void App::on_revoke(const std::vector<std::int32_t>& partitions) {
 }
 
 void App::on_assign(const std::vector<std::int32_t>& partitions) {
+  ++rebalances_;
   // State first: no event of a partition is processed before its customers
   // are restored from the changelog.
   if (!restore_partitions(partitions)) return;

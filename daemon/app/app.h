@@ -116,6 +116,7 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   std::map<std::int32_t, std::unique_ptr<pipeline::Dispatcher>> partitions_;
   std::unique_ptr<BlockingCallWatchdog> watchdog_;
   bool txn_open_ = false;
+  std::uint64_t rebalances_ = 0;  // revocations + assignments seen
   absl::Time txn_started_ = absl::InfinitePast();
   std::int64_t txn_events_ = 0;
   std::string changelog_buffer_;
