@@ -14,7 +14,10 @@ scripts/install-deps.sh
 echo "== build (RelWithDebInfo, -Werror)"
 BUILD_DIR=build scripts/build.sh -DREMINDERD_WERROR=ON
 echo "== tests: unit, integration, e2e"
-(cd build && ctest --output-on-failure --timeout 900 -j 2)
+# The exactly-once chaos suite (label chaos) is run on its own:
+#   (cd build && ctest -L chaos --output-on-failure)
+# It is not yet stable enough for every CI run (see README, Status).
+(cd build && ctest --output-on-failure --timeout 900 -j 2 -LE chaos)
 
 if [[ -z "${SKIP_FUZZ:-}" ]]; then
   echo "== fuzz smoke (libFuzzer, clang, ASan + UBSan): 20 s per target"

@@ -468,7 +468,8 @@ run_restore() {
     --timeout-s "$WATCH_TIMEOUT_S" --csv "$dir/timeline-1.csv" >"$dir/watch.json" 2>"$dir/watch.log" || true
   tag_json restore_fill scenario reminderd-eos <"$dir/watch.json" >>"$RESULTS"
   stop_pid "$pid" 90 || log "restore: first run exit code $?"
-  local t0 t1
+  local t0 t1 restore_load
+  restore_load=$(cut -d' ' -f1-3 /proc/loadavg)
   t0=$(date +%s.%N)
   "$REMINDERD" run --config "$dir/reminderd.yaml" >"$dir/stdout-2.log" 2>"$dir/reminderd-2.log" &
   pid=$!
@@ -488,11 +489,11 @@ run_restore() {
   echo "$line" >"$dir/state.restored.json"
   local ready_s=-1
   [[ -n $t1 ]] && ready_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
-  jq -c --arg ready "$ready_s" --arg hwm "$hwm" --arg n "$RESTORE_CUSTOMERS" \
+  jq -c --arg ready "$ready_s" --arg hwm "$hwm" --arg n "$RESTORE_CUSTOMERS" --arg load "$restore_load" \
     '{kind: "restore", customers_produced: ($n|tonumber), restored_customers: (.customers // .fields.customers),
       records: (.records // .fields.records), bytes: (.bytes // .fields.bytes),
       seconds: ((.seconds // .fields.seconds)|tostring|tonumber), process_start_to_ready_s: ($ready|tonumber),
-      hwm_mb_after_restore: ($hwm|tonumber)}' <<<"$line" >>"$RESULTS" ||
+      hwm_mb_after_restore: ($hwm|tonumber), load_start: $load}' <<<"$line" >>"$RESULTS" ||
     { log "restore: cannot parse: $line"; return 1; }
   log "restore: $(tail -1 "$RESULTS")"
   # shellcheck disable=SC2046
