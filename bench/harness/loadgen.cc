@@ -3,8 +3,8 @@
 // lz4, linger.ms 5, murmur2_random).
 //
 //   loadgen --bootstrap H:P --topic T --customers N --events M [--rate R]
-//           [--seed S] [--profiles-only] [--produced-file F] [--create-partitions P]
-//           [-X key=value ...]
+//           [--seed S] [--phase all|intro|mix] [--profiles-only [--replicate-from T]]
+//           [--produced-file F] [--create-partitions P] [-X key=value ...]
 //
 // Order: first the introduction of every customer (its ContactProfile and,
 // right after it, its first Delinquency: DemoFeed's own pairing), then the
