@@ -187,7 +187,8 @@ struct World {
 
   World() {
     const auto wall_start = absl::Now();
-    dispatcher = std::make_unique<reminder::pipeline::Dispatcher>(preset(), zones, probes, probes);
+    dispatcher = std::make_unique<reminder::pipeline::Dispatcher>(
+        preset(), zones, probes, probes, reminder::scheduler::PacingShare{0, 1});
     static const char* kZones[][2] = {
         {"America/New_York", "US-NY"},
         {"America/Chicago", "US-IL"},
@@ -291,7 +292,7 @@ void BM_DispatcherOnEvent(benchmark::State& state) {
     for (int k = 0; k < kBatch; ++k) {
       // Deferred contacts due by now are re-decided first, as the daemon's
       // timer would (mostly the overnight and capped ones, once a day).
-      if (auto due = w.dispatcher->next_due(); due && *due <= at[k]) {
+      if (auto due = w.dispatcher->next_wake(at[k]); due && *due <= at[k]) {
         w.dispatcher->fire_due(at[k], sink);
       }
       w.dispatcher->on_event(batch[k], at[k], sink);

@@ -134,6 +134,9 @@ void App::start() {
                                " partitions but '" + t.input + "' has " + std::to_string(in) +
                                ": the changelog must be co-partitioned with the input");
     }
+    input_partitions_ = in;
+  } else {
+    input_partitions_ = t.partitions;
   }
   watchdog_ = std::make_unique<BlockingCallWatchdog>(std::chrono::seconds(120), kExitKafkaFatal);
 
@@ -520,7 +523,8 @@ void App::on_assign(const std::vector<std::int32_t>& partitions) {
 bool App::restore_partitions(const std::vector<std::int32_t>& partitions) {
   std::map<std::int32_t, std::unique_ptr<pipeline::Dispatcher>> restored;
   for (auto p : partitions) {
-    auto d = std::make_unique<pipeline::Dispatcher>(policy_, zones_, probes_, probes_);
+    auto d = std::make_unique<pipeline::Dispatcher>(policy_, zones_, probes_, probes_,
+                                                    scheduler::PacingShare{p, input_partitions_});
     for (auto ch : rules::kAllChannels) {
       if (paused_[rules::channel_index(ch)]) d->set_channel_paused(ch, true);
     }
@@ -528,7 +532,6 @@ bool App::restore_partitions(const std::vector<std::int32_t>& partitions) {
   }
   kafka::RestoreStats stats;
   std::int64_t refused = 0;
-  state::CustomerState customer;
   kafka::KafkaError err;
   // A just-created changelog may have no leader yet: retry a little (each
   // attempt starts over, from fresh dispatchers).
@@ -536,19 +539,17 @@ bool App::restore_partitions(const std::vector<std::int32_t>& partitions) {
     if (attempt > 0) {
       logging::warn("state.restore_retry", {{"attempt", attempt}, {"reason", err.message}});
       std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt));
-      for (auto& [p, d] : restored) d = std::make_unique<pipeline::Dispatcher>(policy_, zones_, probes_, probes_);
+      for (auto& [p, d] : restored) {
+        d = std::make_unique<pipeline::Dispatcher>(policy_, zones_, probes_, probes_,
+                                                   scheduler::PacingShare{p, input_partitions_});
+      }
       stats = kafka::RestoreStats{};
     }
     err = kafka::read_changelog(
         kafka_props_, config_.topics.changelog, partitions, std::chrono::seconds(300),
         [&](std::int32_t p, std::string_view, std::string_view value) {
           if (value.empty()) return;  // tombstone
-          if (!state::decode_state(value, customer)) {
-            ++refused;
-            return;
-          }
-          restored[p]->restore(std::move(customer));
-          customer = state::CustomerState{};
+          if (!restored[p]->restore_record(value)) ++refused;
         },
         stats);
     if (!err || refused > 0 || err.severity == kafka::Severity::kFatal) break;
@@ -584,7 +585,7 @@ void App::write_changelog() {
   for (auto& [partition, dispatcher] : partitions_) {
     const std::int32_t p = partition;
     dispatcher->take_changed([&](const state::CustomerState& c) {
-      state::encode_state(c, changelog_buffer_);
+      dispatcher->encode(c, changelog_buffer_);
       const auto epoch = tracker_.on_produced();
       if (auto err = producer_->produce(config_.topics.changelog, c.customer_id, changelog_buffer_,
                                         {}, epoch, p)) {
@@ -692,7 +693,8 @@ http::ReadyState App::ready() {
 std::string App::explain_customer_json(std::string_view customer_id) {
   for (auto& [p, d] : partitions_) {
     if (const auto i = d->store().find(customer_id)) {
-      return explain::explain_customer(d->store().at(*i), *policy_, zones_, clock_.now());
+      return explain::explain_customer(d->store().at(*i), d->store().labels(), *policy_, zones_,
+                                       clock_.now());
     }
   }
   return "";

@@ -114,6 +114,9 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   rules::PolicyPtr policy_;
   bool exactly_once_ = false;
   std::map<std::int32_t, std::unique_ptr<pipeline::Dispatcher>> partitions_;
+  // Of the input topic: each partition's Dispatcher paces to 1/this of the
+  // group's channel capacity.
+  int input_partitions_ = 1;
   std::unique_ptr<BlockingCallWatchdog> watchdog_;
   bool txn_open_ = false;
   std::uint64_t rebalances_ = 0;  // revocations + assignments seen

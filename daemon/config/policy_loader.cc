@@ -1,5 +1,6 @@
 #include "config/policy_loader.h"
 
+#include <absl/container/flat_hash_set.h>
 #include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
@@ -803,6 +804,46 @@ std::vector<rules::StrategyBucket> read_buckets(const Reader& r, const Val& v) {
 }
 
 // ---------------------------------------------------------------------------
+// Pacing: downstream capacity (whole group) and the spread of openings.
+// ---------------------------------------------------------------------------
+
+rules::PacingRules read_pacing(const Reader& r, const Val& v,
+                               const std::vector<rules::StrategyBucket>& buckets) {
+  Fields f(r, v, {"spread_minutes", "sms_per_second", "email_per_second", "call_tasks_per_hour"});
+  rules::PacingRules p;
+  if (auto x = f.get("spread_minutes")) p.spread = absl::Minutes(read_int(r, *x, 0, 240));
+  if (auto x = f.get("sms_per_second")) {
+    p.sms = {static_cast<int>(read_int(r, *x, 1, 1'000'000)), absl::Seconds(1)};
+  }
+  if (auto x = f.get("email_per_second")) {
+    p.email = {static_cast<int>(read_int(r, *x, 1, 1'000'000)), absl::Seconds(1)};
+  }
+  if (auto calls = f.get("call_tasks_per_hour")) {
+    // A queue no step uses is a typo that would leave the real queue unpaced.
+    absl::flat_hash_set<std::string> queues;
+    for (const auto& b : buckets) {
+      for (const auto& step : b.steps) {
+        if (!step.queue.empty()) queues.insert(step.queue);
+      }
+      if (b.handoff) queues.insert(b.handoff_queue);
+    }
+    for (const Entry& e : read_entries(r, *calls)) {
+      const int per_hour = static_cast<int>(read_int(r, e.value, 1, 10'000'000));
+      if (e.key == "default") {
+        p.call_default = {per_hour, absl::Hours(1)};
+      } else if (!queues.contains(e.key)) {
+        r.fail(e.key_mark, calls->path,
+               absl::StrCat("unknown queue '", e.key,
+                            "': no call step or hand-off uses it (\"default\" paces the others)"));
+      } else {
+        p.call_per_hour_by_queue[e.key] = per_hour;
+      }
+    }
+  }
+  return p;
+}
+
+// ---------------------------------------------------------------------------
 // The whole policy.
 // ---------------------------------------------------------------------------
 
@@ -810,7 +851,7 @@ rules::Policy read_policy(const Reader& r, const Val& root) {
   Fields f(r, root,
            {"name", "version", "consolidate", "buckets", "windows", "holiday_calendars", "caps",
             "min_gaps", "suppressions", "jurisdiction_zones", "unknown_location_zones",
-            "opt_out_instructions"});
+            "opt_out_instructions", "pacing"});
   rules::Policy p;
   p.name = read_nonempty_string(r, f.need("name"));
   p.version = read_nonempty_string(r, f.need("version"));
@@ -857,6 +898,7 @@ rules::Policy read_policy(const Reader& r, const Val& root) {
     }
   }
   if (auto u = f.get("unknown_location_zones")) p.unknown_location_zones = read_zones(r, *u);
+  if (auto pacing = f.get("pacing")) p.pacing = read_pacing(r, *pacing, p.buckets);
 
   if (auto o = f.get("opt_out_instructions")) {
     Fields of(r, *o, {"sms", "email", "call"});

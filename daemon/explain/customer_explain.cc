@@ -58,8 +58,9 @@ std::string mask_email(std::string_view email) {
   return std::string(email.substr(0, 1)) + "***" + std::string(email.substr(at));
 }
 
-std::string explain_customer(const state::CustomerState& c, const rules::Policy& policy,
-                             const rules::ZoneCatalog& zones, absl::Time now) {
+std::string explain_customer(const state::CustomerState& c, const state::LabelTable& labels,
+                             const rules::Policy& policy, const rules::ZoneCatalog& zones,
+                             absl::Time now) {
   std::string j = "{";
   j += "\"customer_id\":" + q(c.customer_id);
   j += ",\"now\":" + ts(now);
@@ -118,8 +119,11 @@ std::string explain_customer(const state::CustomerState& c, const rules::Policy&
     const auto& d = c.deferred[i];
     if (i) j += ',';
     j += "{\"dispatch_id\":" + q(d.dispatch_id.hex()) + ",\"channel\":" +
-         q(rules::channel_name(d.channel)) + ",\"due\":" + ts(d.due) + ",\"template_id\":" +
-         q(d.template_id) + ",\"handoff\":" + (d.handoff ? "true" : "false") + "}";
+         q(rules::channel_name(d.channel)) + ",\"due\":" + ts(d.due) + ",\"not_after\":" +
+         (d.not_after ? ts(d.not_after) : std::string("null")) + ",\"template_id\":" +
+         q(labels.text(d.template_id)) + ",\"queue\":" + q(labels.text(d.queue)) +
+         ",\"queued_for_capacity\":" + (d.queued() ? "true" : "false") +
+         ",\"handoff\":" + (d.handoff() ? "true" : "false") + "}";
   }
   j += "]";
 

@@ -16,7 +16,9 @@
 
 namespace reminder::explain {
 
-std::string explain_customer(const state::CustomerState& customer, const rules::Policy& policy,
+// `labels`: the customer's partition's (StateStore::labels()).
+std::string explain_customer(const state::CustomerState& customer,
+                             const state::LabelTable& labels, const rules::Policy& policy,
                              const rules::ZoneCatalog& zones, absl::Time now);
 
 std::string mask_phone(std::string_view phone);

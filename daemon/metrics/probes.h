@@ -58,8 +58,14 @@ class StateProbe {
   virtual void set_deferred(rules::Channel channel, std::int64_t n) = 0;
   // Age of the oldest deferred contact that is due but not yet emitted.
   virtual void set_oldest_overdue_seconds(double s) = 0;
-  virtual void on_redeferred(rules::Channel channel) = 0;
+  // A due contact deferred again, with the reason (window expired while
+  // queued, quiet hours, a cap, a gap...).
+  virtual void on_redeferred(rules::Channel channel, reminder::v1::Reason reason) = 0;
   virtual void set_channel_paused(rules::Channel channel, bool paused) = 0;
+  // Contacts due and waiting for channel capacity or a paused channel.
+  virtual void set_backlog(rules::Channel channel, std::int64_t n) = 0;
+  // Due instant to emission of a deferred contact: the wait for capacity.
+  virtual void observe_pacing_delay(rules::Channel channel, std::chrono::duration<double> d) = 0;
 };
 
 // Does nothing; for tests and tools (replay) that want no metrics.
@@ -84,8 +90,10 @@ class NullProbes final : public PipelineProbe, public KafkaProbe, public StatePr
   void set_state_bytes(std::int64_t) override {}
   void set_deferred(rules::Channel, std::int64_t) override {}
   void set_oldest_overdue_seconds(double) override {}
-  void on_redeferred(rules::Channel) override {}
+  void on_redeferred(rules::Channel, reminder::v1::Reason) override {}
   void set_channel_paused(rules::Channel, bool) override {}
+  void set_backlog(rules::Channel, std::int64_t) override {}
+  void observe_pacing_delay(rules::Channel, std::chrono::duration<double>) override {}
 };
 
 }  // namespace reminder::metrics

@@ -37,6 +37,11 @@ const Histogram::BucketBoundaries kConsumeToProduceBuckets = {
 const Histogram::BucketBoundaries kBrokerRoundTripBuckets = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
+// Waiting for a pacing slot: nothing when capacity suffices, minutes in a
+// morning wave, hours when a channel is paused.
+const Histogram::BucketBoundaries kPacingDelayBuckets = {
+    0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400};
+
 // "PREFIX_SOME_NAME" -> "some_name".
 std::string strip_and_lower(const std::string& name, std::string_view prefix) {
   if (name.empty()) return "unknown";
@@ -125,13 +130,23 @@ PrometheusProbes::PrometheusProbes(std::string_view version, std::string_view gi
                     .Register(registry_)),
       redeferrals_(BuildCounter()
                        .Name("reminderd_redeferrals_total")
-                       .Help("Due contacts deferred again (window closed, paused, paced), by "
-                             "channel.")
+                       .Help("Due contacts deferred again, by channel and reason "
+                             "(window_expired: the window closed while queued for capacity).")
                        .Register(registry_)),
       channel_paused_(BuildGauge()
                           .Name("reminderd_channel_paused")
                           .Help("1 if the operator kill switch pauses the channel.")
-                          .Register(registry_)) {
+                          .Register(registry_)),
+      backlog_(BuildGauge()
+                   .Name("reminderd_pacing_backlog")
+                   .Help("Contacts due and queued for channel capacity or a paused channel, "
+                         "by channel.")
+                   .Register(registry_)),
+      pacing_delay_(BuildHistogram()
+                        .Name("reminderd_pacing_delay_seconds")
+                        .Help("Due instant to emission of deferred contacts (the wait for a "
+                              "pacing slot), by channel.")
+                        .Register(registry_)) {
   for (const EventKind k : {EventKind::kDelinquency, EventKind::kPayment, EventKind::kPromise,
                             EventKind::kContactOutcome, EventKind::kFlag, EventKind::kProfile,
                             EventKind::kInvalid}) {
@@ -143,8 +158,13 @@ PrometheusProbes::PrometheusProbes(std::string_view version, std::string_view gi
     const std::string name(rules::channel_name(c));
     dispatches_by_channel_[i] = &dispatches_.Add({{"channel", name}});
     deferred_by_channel_[i] = &deferred_.Add({{"channel", name}});
-    redeferrals_by_channel_[i] = &redeferrals_.Add({{"channel", name}});
+    for (const auto r : {reminder::v1::REASON_WINDOW_EXPIRED, reminder::v1::REASON_QUIET_HOURS}) {
+      redeferrals_by_key_[i][static_cast<std::size_t>(r)] =
+          &redeferrals_.Add({{"channel", name}, {"reason", reason_label(r)}});
+    }
     paused_by_channel_[i] = &channel_paused_.Add({{"channel", name}});
+    backlog_by_channel_[i] = &backlog_.Add({{"channel", name}});
+    pacing_delay_by_channel_[i] = &pacing_delay_.Add({{"channel", name}}, kPacingDelayBuckets);
   }
   // Every reason exists at 0 so `rate()` and absent-series alerts work from the start.
   for (const ingest::RejectReason r : ingest::kAllRejectReasons) {
@@ -377,9 +397,28 @@ void PrometheusProbes::set_deferred(rules::Channel channel, std::int64_t n) {
 
 void PrometheusProbes::set_oldest_overdue_seconds(double s) { oldest_overdue_->Set(s); }
 
-void PrometheusProbes::on_redeferred(rules::Channel channel) {
+void PrometheusProbes::on_redeferred(rules::Channel channel, reminder::v1::Reason reason) {
   const std::size_t c = channel_slot(channel);
-  if (c < kChannels) redeferrals_by_channel_[c]->Increment();
+  if (c >= kChannels) return;
+  const std::size_t r = reminder::v1::Reason_IsValid(reason) ? static_cast<std::size_t>(reason)
+                                                             : kReasons - 1;
+  prometheus::Counter*& counter = redeferrals_by_key_[c][r];
+  if (counter == nullptr) {
+    counter = &redeferrals_.Add(
+        {{"channel", std::string(rules::channel_name(channel))}, {"reason", reason_label(reason)}});
+  }
+  counter->Increment();
+}
+
+void PrometheusProbes::set_backlog(rules::Channel channel, std::int64_t n) {
+  const std::size_t c = channel_slot(channel);
+  if (c < kChannels) backlog_by_channel_[c]->Set(static_cast<double>(n));
+}
+
+void PrometheusProbes::observe_pacing_delay(rules::Channel channel,
+                                            std::chrono::duration<double> d) {
+  const std::size_t c = channel_slot(channel);
+  if (c < kChannels) pacing_delay_by_channel_[c]->Observe(d.count());
 }
 
 void PrometheusProbes::set_channel_paused(rules::Channel channel, bool paused) {

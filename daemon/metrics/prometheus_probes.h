@@ -74,8 +74,10 @@ class PrometheusProbes final : public PipelineProbe, public KafkaProbe, public S
   void set_state_bytes(std::int64_t bytes) override;
   void set_deferred(rules::Channel channel, std::int64_t n) override;
   void set_oldest_overdue_seconds(double s) override;
-  void on_redeferred(rules::Channel channel) override;
+  void on_redeferred(rules::Channel channel, reminder::v1::Reason reason) override;
   void set_channel_paused(rules::Channel channel, bool paused) override;
+  void set_backlog(rules::Channel channel, std::int64_t n) override;
+  void observe_pacing_delay(rules::Channel channel, std::chrono::duration<double> d) override;
 
  private:
   static constexpr std::size_t kChannels = rules::kAllChannels.size();
@@ -108,13 +110,18 @@ class PrometheusProbes final : public PipelineProbe, public KafkaProbe, public S
   prometheus::Family<prometheus::Gauge>& deferred_;
   prometheus::Family<prometheus::Counter>& redeferrals_;
   prometheus::Family<prometheus::Gauge>& channel_paused_;
+  prometheus::Family<prometheus::Gauge>& backlog_;
+  prometheus::Family<prometheus::Histogram>& pacing_delay_;
 
   std::array<prometheus::Counter*, kEventKinds> events_consumed_by_kind_{};
   std::array<prometheus::Counter*, kChannels> dispatches_by_channel_{};
   std::array<prometheus::Counter*, kRejectReasons> dead_letters_by_reason_{};
   std::array<prometheus::Gauge*, kChannels> deferred_by_channel_{};
-  std::array<prometheus::Counter*, kChannels> redeferrals_by_channel_{};
+  // By channel and reason, filled on first use.
+  std::array<std::array<prometheus::Counter*, kReasons>, kChannels> redeferrals_by_key_{};
   std::array<prometheus::Gauge*, kChannels> paused_by_channel_{};
+  std::array<prometheus::Gauge*, kChannels> backlog_by_channel_{};
+  std::array<prometheus::Histogram*, kChannels> pacing_delay_by_channel_{};
   // 4 x 6 x 52 pointers (~10 KiB), filled on first use of each combination.
   std::array<std::array<std::array<prometheus::Counter*, kReasons>, kOutcomes>, kDecisionChannels>
       decisions_by_key_{};

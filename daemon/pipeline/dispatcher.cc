@@ -18,8 +18,6 @@ using state::CustomerState;
 
 namespace {
 
-constexpr absl::Duration kPausedRecheck = absl::Seconds(60);
-
 absl::Time event_time(const AccountEvent& e) {
   return absl::FromUnixSeconds(e.occurred_at().seconds()) +
          absl::Nanoseconds(e.occurred_at().nanos());
@@ -103,8 +101,9 @@ Reason flag_reason(state::FlagKind k) {
 }  // namespace
 
 Dispatcher::Dispatcher(rules::PolicyPtr policy, const rules::ZoneCatalog& zones,
-                       metrics::PipelineProbe& probe, metrics::StateProbe& state_probe)
-    : zones_(zones), probe_(probe), state_probe_(state_probe) {
+                       metrics::PipelineProbe& probe, metrics::StateProbe& state_probe,
+                       scheduler::PacingShare share)
+    : zones_(zones), probe_(probe), state_probe_(state_probe), share_(share) {
   set_policy(std::move(policy));
 }
 
@@ -119,6 +118,30 @@ void Dispatcher::set_policy(rules::PolicyPtr policy) {
   }
   for (const auto& gap : policy_->min_gaps) keep = std::max(keep, gap.gap);
   attempt_retention_ = keep;
+  schedule_.configure(policy_->pacing, share_, store_.labels());
+}
+
+scheduler::LaneId Dispatcher::lane_for(Channel channel, std::string_view queue) {
+  return schedule_.lane(channel, store_.labels().intern(queue), store_.labels());
+}
+
+std::uint32_t Dispatcher::rank_of(const CustomerState& c, std::uint32_t account_mask,
+                                  int priority) const {
+  int dpd = 0;
+  std::int64_t amount = 0;
+  for (int i = 0; i < static_cast<int>(c.accounts.size()); ++i) {
+    if (!(account_mask >> i & 1u)) continue;
+    dpd = std::max(dpd, c.accounts[i].days_past_due);
+    amount = std::max(amount, c.accounts[i].amount_due_minor);
+  }
+  return scheduler::contact_rank(priority, dpd, amount);
+}
+
+void Dispatcher::schedule(state::CustomerIndex ci, const state::DeferredContact& d) {
+  const CustomerState& c = store_.at(ci);
+  const auto lane = schedule_.lane(d.channel, d.queue, store_.labels());
+  schedule_.add(lane, scheduler::ScheduleEntry{d.due, rank_of(c, d.account_mask, d.priority), ci,
+                                               static_cast<std::uint32_t>(d.dispatch_id.lo)});
 }
 
 void Dispatcher::set_channel_paused(Channel channel, bool paused) {
@@ -369,7 +392,7 @@ void Dispatcher::on_delinquency(state::CustomerIndex ci, int account, const Acco
     // account into its list instead of a second reminder going out.
     if (policy_->consolidate && !contact.intent.handoff) {
       auto it = std::find_if(c.deferred.begin(), c.deferred.end(), [&](const auto& p) {
-        return p.channel == contact.intent.channel && !p.handoff;
+        return p.channel == contact.intent.channel && !p.handoff();
       });
       if (it != c.deferred.end()) {
         it->account_mask |= contact.intent.account_mask;
@@ -380,8 +403,8 @@ void Dispatcher::on_delinquency(state::CustomerIndex ci, int account, const Acco
         rec.set_reason(reminder::v1::REASON_CONSOLIDATED);
         rec.set_rule("consolidation");
         rec.set_detail("joined a pending reminder on the same channel");
-        rec.set_template_id(it->template_id);
         set_timestamp(rec.mutable_scheduled_for(), absl::FromUnixSeconds(it->due));
+        assign(rec.mutable_template_id(), store_.labels().text(it->template_id));
         record(rec, contact.intent.channel, sink);
         continue;
       }
@@ -400,12 +423,39 @@ void Dispatcher::decide_and_act(state::CustomerIndex ci, const Contact& contact,
   mark_changed(ci);
   rules::ContactDecision verdict = rules::decide(c, contact.intent, now, *policy_, zones_);
   const Channel channel = contact.intent.channel;
-  if (verdict.verdict == rules::Verdict::kSend && paused_[rules::channel_index(channel)]) {
-    verdict.verdict = rules::Verdict::kDefer;
-    verdict.reason = reminder::v1::REASON_CHANNEL_PAUSED;
-    verdict.rule_section = "kill_switch";
-    verdict.rule_name = rules::channel_name(channel);
-    verdict.defer_until = now + kPausedRecheck;
+  const std::int64_t now_s = absl::ToUnixSeconds(now);
+  const scheduler::LaneId lane = lane_for(channel, contact.queue);
+  // A new contact the rules allow still queues behind its lane: behind a
+  // paused channel, behind contacts already waiting, or for the next slot.
+  // (One re-checked from its lane already has its slot: fire_due saw to it.)
+  bool held = false;
+  if (verdict.verdict == rules::Verdict::kSend && existing < 0) {
+    if (paused_[rules::channel_index(channel)]) {
+      held = true;
+      verdict.reason = reminder::v1::REASON_CHANNEL_PAUSED;
+      verdict.rule_section = "kill_switch";
+      verdict.rule_name = rules::channel_name(channel);
+    } else if (schedule_.pacer(lane).paced() &&
+               (schedule_.has_due(lane, now) || !schedule_.pacer(lane).available(now))) {
+      held = true;
+      verdict.reason = reminder::v1::REASON_PACING;
+      verdict.rule_section = "pacing";
+      verdict.rule_name = rules::channel_name(channel);
+    }
+    if (held) {
+      verdict.verdict = rules::Verdict::kDefer;
+      verdict.defer_until = absl::FromUnixSeconds(now_s);
+    }
+  }
+  // Queued for capacity and the window closed first: it goes to the next
+  // window, never out late.
+  bool expired = false;
+  if (verdict.verdict == rules::Verdict::kDefer && existing >= 0 &&
+      c.deferred[existing].queued() &&
+      (verdict.reason == reminder::v1::REASON_QUIET_HOURS ||
+       verdict.reason == reminder::v1::REASON_CLOSED_DAY)) {
+    expired = true;
+    verdict.reason = reminder::v1::REASON_WINDOW_EXPIRED;
   }
 
   Decision& rec = new_decision(c, trigger, now);
@@ -422,12 +472,16 @@ void Dispatcher::decide_and_act(state::CustomerIndex ci, const Contact& contact,
 
   switch (verdict.verdict) {
     case rules::Verdict::kSend: {
+      schedule_.pacer(lane).take(now);
       // Event time (or, for a deferred contact, when it was decided) to now.
       const absl::Time origin = trigger.event != nullptr ? event_time(*trigger.event)
                                 : existing >= 0 ? absl::FromUnixSeconds(c.deferred[existing].created)
                                                 : now;
       probe_.observe_event_to_dispatch(std::chrono::duration<double>(absl::ToDoubleSeconds(now - origin)));
       if (existing >= 0) {
+        const auto due = absl::FromUnixSeconds(c.deferred[existing].due);
+        state_probe_.observe_pacing_delay(channel, std::chrono::duration<double>(
+                                                       absl::ToDoubleSeconds(now - due)));
         c.deferred.erase(c.deferred.begin() + existing);
         --deferred_total_;
       }
@@ -440,12 +494,12 @@ void Dispatcher::decide_and_act(state::CustomerIndex ci, const Contact& contact,
         for (int i = 0; i < static_cast<int>(c.accounts.size()); ++i) {
           if (verdict.account_mask >> i & 1u) {
             c.accounts[i].status = AccountStatus::kHandedOff;
-            c.accounts[i].status_since = absl::ToUnixSeconds(now);
+            c.accounts[i].status_since = now_s;
           }
         }
       } else {
         prune_attempts(c, now);
-        c.attempts.push_back(state::Attempt{absl::ToUnixSeconds(now), verdict.account_mask, channel});
+        c.attempts.push_back(state::Attempt{now_s, verdict.account_mask, channel});
       }
       record(rec, channel, sink);
       if (contact.intent.handoff) {
@@ -458,30 +512,41 @@ void Dispatcher::decide_and_act(state::CustomerIndex ci, const Contact& contact,
       return;
     }
     case rules::Verdict::kDefer: {
-      // Always strictly later, so a re-check can never spin.
+      // Held: due now, in its lane's queue. Otherwise always strictly later,
+      // so a re-check can never spin.
       const std::int64_t due =
-          std::max(absl::ToUnixSeconds(verdict.defer_until), absl::ToUnixSeconds(now) + 1);
+          held ? now_s : std::max(absl::ToUnixSeconds(verdict.defer_until), now_s + 1);
+      const std::int64_t not_after =
+          verdict.not_after > absl::FromUnixSeconds(due) ? absl::ToUnixSeconds(verdict.not_after)
+                                                         : 0;
+      state::DeferredContact* dc = nullptr;
       if (existing >= 0) {
-        c.deferred[existing].due = due;
-        state_probe_.on_redeferred(channel);
+        dc = &c.deferred[existing];
+        state_probe_.on_redeferred(channel, verdict.reason);
       } else {
-        state::DeferredContact dc;
-        dc.dispatch_id = contact.dispatch_id;
-        dc.due = due;
-        dc.created = absl::ToUnixSeconds(now);
-        dc.event_id = std::string(trigger.event_id);
-        dc.template_id = std::string(contact.template_id);
-        dc.queue = std::string(contact.queue);
-        dc.account_mask = contact.intent.account_mask;
-        dc.priority = contact.priority;
-        dc.channel = channel;
-        dc.handoff = contact.intent.handoff;
-        c.deferred.push_back(std::move(dc));
+        // Exact growth: a customer holds a handful at most, and millions
+        // of customers do.
+        c.deferred.reserve(c.deferred.size() + 1);
+        dc = &c.deferred.emplace_back();
+        dc->dispatch_id = contact.dispatch_id;
+        dc->created = state::to_seconds32(now_s);
+        dc->template_id = store_.labels().intern(contact.template_id);
+        dc->queue = store_.labels().intern(contact.queue);
+        dc->account_mask = contact.intent.account_mask;
+        dc->priority = static_cast<std::int16_t>(contact.priority);
+        dc->channel = channel;
+        dc->flags = contact.intent.handoff ? state::kDeferredHandoff : 0;
         ++deferred_total_;
       }
-      schedule_.add(due, ci, contact.dispatch_id.lo);
+      dc->due = state::to_seconds32(due);
+      dc->not_after = state::to_seconds32(not_after);
+      dc->flags = static_cast<std::uint8_t>((dc->flags & ~state::kDeferredQueued) |
+                                            (held ? state::kDeferredQueued : 0));
+      schedule(ci, *dc);
       rec.set_outcome(reminder::v1::OUTCOME_DEFERRED);
       set_timestamp(rec.mutable_scheduled_for(), absl::FromUnixSeconds(due));
+      if (held) rec.set_detail("queued: sent in due order as channel capacity allows");
+      if (expired) rec.set_detail("the window closed while queued for channel capacity");
       record(rec, channel, sink);
       return;
     }
@@ -546,7 +611,7 @@ void Dispatcher::cancel_account_deferrals(state::CustomerIndex ci, int account, 
     rec.set_outcome(reminder::v1::OUTCOME_SUPPRESSED);
     rec.set_reason(reason);
     rec.set_rule("pending.cancelled");
-    rec.set_template_id(p.template_id);
+    assign(rec.mutable_template_id(), store_.labels().text(p.template_id));
     record(rec, p.channel, sink);
     c.deferred.erase(c.deferred.begin() + static_cast<std::ptrdiff_t>(i));
     --deferred_total_;
@@ -554,30 +619,35 @@ void Dispatcher::cancel_account_deferrals(state::CustomerIndex ci, int account, 
 }
 
 void Dispatcher::fire_due(absl::Time now, DispatchSink& sink) {
-  for (const auto& entry : schedule_.take_due(now)) {
-    CustomerState& c = store_.at(entry.customer);
-    auto it = std::find_if(c.deferred.begin(), c.deferred.end(), [&](const auto& p) {
-      return p.dispatch_id.lo == entry.dispatch_lo;
-    });
-    // Cancelled, already sent, or moved to a later time: nothing to do here.
-    if (it == c.deferred.end() || it->due != entry.due) continue;
-    Contact contact;
-    contact.intent.channel = it->channel;
-    contact.intent.account_mask = it->account_mask;
-    contact.intent.handoff = it->handoff;
-    contact.template_id = it->template_id;
-    contact.queue = it->queue;
-    contact.priority = it->priority;
-    contact.dispatch_id = it->dispatch_id;
-    // Copies: decide_and_act may erase the deferral these views point into.
-    const std::string event_id = it->event_id;
-    const std::string template_id = it->template_id;
-    const std::string queue = it->queue;
-    contact.template_id = template_id;
-    contact.queue = queue;
-    const Trigger trigger{nullptr, event_id, {}};
-    decide_and_act(entry.customer, contact, trigger, static_cast<int>(it - c.deferred.begin()),
-                   now, sink);
+  // Lanes may be added while this runs (a re-deferral to a new queue):
+  // index, never hold a reference across decide_and_act.
+  for (scheduler::LaneId lane = 0; lane < schedule_.lane_count(); ++lane) {
+    if (paused_[rules::channel_index(schedule_.lane_channel(lane))]) continue;
+    while (const auto entry = schedule_.due_front(lane, now)) {
+      CustomerState& c = store_.at(entry->customer);
+      auto it = std::find_if(c.deferred.begin(), c.deferred.end(), [&](const auto& p) {
+        return static_cast<std::uint32_t>(p.dispatch_id.lo) == entry->tag && p.due == entry->due;
+      });
+      // Cancelled, already sent, or moved to a later time: takes no slot.
+      if (it == c.deferred.end()) {
+        schedule_.pop(lane);
+        continue;
+      }
+      if (!schedule_.pacer(lane).available(now)) break;  // the rest waits, in order
+      schedule_.pop(lane);
+      Contact contact;
+      contact.intent.channel = it->channel;
+      contact.intent.account_mask = it->account_mask;
+      contact.intent.handoff = it->handoff();
+      // Labels point into the LabelTable: stable while the deferral goes.
+      contact.template_id = store_.labels().text(it->template_id);
+      contact.queue = store_.labels().text(it->queue);
+      contact.priority = it->priority;
+      contact.dispatch_id = it->dispatch_id;
+      const Trigger trigger{nullptr, {}, {}};
+      decide_and_act(entry->customer, contact, trigger,
+                     static_cast<int>(it - c.deferred.begin()), now, sink);
+    }
   }
 }
 
@@ -595,13 +665,20 @@ void Dispatcher::mark_changed(state::CustomerIndex ci) {
   changed_.push_back(ci);
 }
 
+bool Dispatcher::restore_record(std::string_view record) {
+  state::CustomerState customer;
+  if (!state::decode_state(record, store_.labels(), customer)) return false;
+  restore(std::move(customer));
+  return true;
+}
+
 void Dispatcher::restore(state::CustomerState customer) {
   const state::CustomerIndex ci = store_.find_or_add(customer.customer_id);
   state::CustomerState& c = store_.at(ci);
   deferred_total_ -= c.deferred.size();
   customer.customer_id = std::move(c.customer_id);  // the index keys on this string
   c = std::move(customer);
-  for (const auto& d : c.deferred) schedule_.add(d.due, ci, d.dispatch_id.lo);
+  for (const auto& d : c.deferred) schedule(ci, d);
   deferred_total_ += c.deferred.size();
 }
 
@@ -611,14 +688,21 @@ Dispatcher::StateSummary Dispatcher::summarize(absl::Time now) const {
   out.bytes = static_cast<std::int64_t>(store_.approximate_bytes());
   const std::int64_t now_s = absl::ToUnixSeconds(now);
   std::int64_t oldest = 0;
+  std::int64_t deferred_capacity = 0;
   for (std::size_t i = 0; i < store_.size(); ++i) {
-    for (const auto& p : store_.at(static_cast<state::CustomerIndex>(i)).deferred) {
-      ++out.deferred_by_channel[rules::channel_index(p.channel)];
+    const auto& c = store_.at(static_cast<state::CustomerIndex>(i));
+    deferred_capacity += static_cast<std::int64_t>(c.deferred.capacity());
+    for (const auto& p : c.deferred) {
+      const int ch = rules::channel_index(p.channel);
+      ++out.deferred_by_channel[ch];
       ++out.deferred_total;
-      if (p.due < now_s) oldest = std::max(oldest, now_s - p.due);
+      if (p.due <= now_s) ++out.backlog_by_channel[ch];
+      if (p.due < now_s) oldest = std::max(oldest, now_s - std::int64_t{p.due});
     }
   }
   out.oldest_overdue_seconds = static_cast<double>(oldest);
+  out.schedule_bytes = deferred_capacity * static_cast<std::int64_t>(sizeof(state::DeferredContact)) +
+                       static_cast<std::int64_t>(schedule_.approximate_bytes());
   return out;
 }
 
@@ -627,6 +711,9 @@ void Dispatcher::report_state(absl::Time now) {
   state_probe_.set_customers(s.customers);
   for (Channel ch : rules::kAllChannels) {
     state_probe_.set_deferred(ch, s.deferred_by_channel[rules::channel_index(ch)]);
+  }
+  for (Channel ch : rules::kAllChannels) {
+    state_probe_.set_backlog(ch, s.backlog_by_channel[rules::channel_index(ch)]);
   }
   state_probe_.set_oldest_overdue_seconds(s.oldest_overdue_seconds);
   state_probe_.set_state_bytes(s.bytes);

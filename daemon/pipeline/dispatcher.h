@@ -24,14 +24,18 @@
 #include "rules/policy.h"
 #include "rules/zone_catalog.h"
 #include "scheduler/deferred_schedule.h"
+#include "state/state_codec.h"
 #include "state/state_store.h"
 
 namespace reminder::pipeline {
 
 class Dispatcher {
  public:
+  // `share`: which input partition this dispatcher serves, of how many; the
+  // policy's channel capacities are the group's, this one paces to its share.
   Dispatcher(rules::PolicyPtr policy, const rules::ZoneCatalog& zones,
-             metrics::PipelineProbe& probe, metrics::StateProbe& state_probe);
+             metrics::PipelineProbe& probe, metrics::StateProbe& state_probe,
+             scheduler::PacingShare share);
 
   // Swaps in a new policy (already validated). Pending contacts are re-checked
   // against it when they come due.
@@ -43,12 +47,19 @@ class Dispatcher {
   std::optional<ingest::Rejection> on_event(const reminder::v1::AccountEvent& event,
                                             absl::Time now, DispatchSink& sink);
 
-  // Emits, re-defers or suppresses every deferred contact due at or before now.
+  // Every deferred contact due at or before now, per lane in queue order,
+  // while the lane's pacer has slots: re-checked by the rules, then emitted,
+  // deferred again or suppressed. What finds no slot stays queued.
   void fire_due(absl::Time now, DispatchSink& sink);
-  std::optional<absl::Time> next_due() const { return schedule_.next_due(); }
+  // When fire_due next has work: the earliest future due, or the next pacing
+  // slot of a lane with a queue. nullopt: nothing is scheduled (or all of it
+  // waits on paused channels).
+  std::optional<absl::Time> next_wake(absl::Time now) {
+    return schedule_.next_wake(now, paused_);
+  }
 
   // Kill switch: a paused channel sends nothing; what would have gone out is
-  // held (deferred) and re-checked when it is resumed.
+  // held (queued in its lane) and re-checked, in order, when it is resumed.
   void set_channel_paused(rules::Channel channel, bool paused);
   bool channel_paused(rules::Channel channel) const {
     return paused_[rules::channel_index(channel)];
@@ -66,8 +77,18 @@ class Dispatcher {
     }
     changed_.clear();
   }
-  // Puts a customer restored from the changelog in place, deferrals included.
+  // A customer's changelog record (state::encode_state with this
+  // dispatcher's labels).
+  void encode(const state::CustomerState& customer, std::string& out) const {
+    state::encode_state(customer, store_.labels(), out);
+  }
+  // Puts a customer restored from a changelog record in place, deferrals
+  // included. False (nothing changed) if the record is of an unknown format.
+  bool restore_record(std::string_view record);
+  // The same for a state built in memory; its labels must be this
+  // dispatcher's (labels()).
   void restore(state::CustomerState customer);
+  state::LabelTable& labels() { return store_.labels(); }
   std::size_t deferred_count() const { return deferred_total_; }
   // Refreshes the state gauges (customers, bytes, deferred by channel).
   void report_state(absl::Time now);
@@ -77,7 +98,10 @@ class Dispatcher {
     std::int64_t bytes = 0;
     std::int64_t deferred_total = 0;
     std::array<std::int64_t, 3> deferred_by_channel{};
+    // Due and waiting: queued for capacity or a paused channel.
+    std::array<std::int64_t, 3> backlog_by_channel{};
     double oldest_overdue_seconds = 0;
+    std::int64_t schedule_bytes = 0;  // deferred records + schedule entries
   };
   // For an owner of several dispatchers (one per partition) to add up.
   StateSummary summarize(absl::Time now) const;
@@ -99,7 +123,8 @@ class Dispatcher {
   void on_delinquency(state::CustomerIndex ci, int account, const reminder::v1::AccountEvent& e,
                       absl::Time now, DispatchSink& sink);
   // Decides one contact and acts on the verdict. `existing` is the deferral
-  // being re-checked, or -1 for a new contact.
+  // being re-checked (fire_due has checked its lane has a slot), or -1 for a
+  // new contact (which queues behind its lane's backlog).
   void decide_and_act(state::CustomerIndex ci, const Contact& contact, const Trigger& trigger,
                       int existing, absl::Time now, DispatchSink& sink);
   void emit(state::CustomerIndex ci, const Contact& contact, const rules::ContactDecision& d,
@@ -108,6 +133,10 @@ class Dispatcher {
                                 const Trigger& trigger, absl::Time now, DispatchSink& sink);
   void prune_attempts(state::CustomerState& c, absl::Time now) const;
   void mark_changed(state::CustomerIndex ci);
+  scheduler::LaneId lane_for(rules::Channel channel, std::string_view queue);
+  std::uint32_t rank_of(const state::CustomerState& c, std::uint32_t account_mask,
+                        int priority) const;
+  void schedule(state::CustomerIndex ci, const state::DeferredContact& d);
 
   reminder::v1::Decision& new_decision(const state::CustomerState& c, const Trigger& trigger,
                                        absl::Time now);
@@ -119,6 +148,7 @@ class Dispatcher {
   metrics::PipelineProbe& probe_;
   metrics::StateProbe& state_probe_;
   state::StateStore store_;
+  scheduler::PacingShare share_;
   scheduler::DeferredSchedule schedule_;
   std::array<bool, 3> paused_ = {false, false, false};
   std::size_t deferred_total_ = 0;

@@ -1,5 +1,6 @@
 #include "replay/replay.h"
 
+#include <absl/container/flat_hash_map.h>
 #include <absl/time/civil_time.h>
 #include <google/protobuf/util/json_util.h>
 
@@ -129,6 +130,9 @@ class TallySink final : public pipeline::DispatchSink {
     ++summary_.decisions;
     ++outcomes_[bucket(d.outcome())];
     ++reasons_[bucket(d.reason())];
+    if (d.channel() >= reminder::v1::CHANNEL_SMS && d.channel() <= reminder::v1::CHANNEL_CALL) {
+      pace(d);
+    }
     inner_.on_decision(d);
   }
   void on_sms(const reminder::v1::SmsMessage& m) override {
@@ -190,10 +194,65 @@ class TallySink final : public pipeline::DispatchSink {
     ++summary_.sent_by_local_hour[static_cast<std::size_t>(hour)];
   }
 
+  // Decisions come in simulated-time order: peaks are counted streaming.
+  struct Peak {
+    std::int64_t bucket = -1;
+    std::uint64_t count = 0;
+  };
+  void pace(const reminder::v1::Decision& d) {
+    const int ch = d.channel() - 1;
+    auto& out = summary_.pacing[static_cast<std::size_t>(ch)];
+    const std::int64_t at = d.decided_at().seconds();
+    switch (d.outcome()) {
+      case reminder::v1::OUTCOME_SENT: {
+        bump(second_[ch], at, out.peak_per_second, out.peak_second, 1);
+        bump(minute_[ch], at - (at % 60 + 60) % 60, out.peak_per_minute, out.peak_minute, 60);
+        if (auto it = queued_at_.find(d.dispatch_id()); it != queued_at_.end()) {
+          out.max_queue_wait_seconds =
+              std::max(out.max_queue_wait_seconds, absl::ToDoubleSeconds(to_time(d.decided_at()) - it->second));
+          queued_at_.erase(it);
+        }
+        break;
+      }
+      case reminder::v1::OUTCOME_DEFERRED:
+        if (d.reason() == reminder::v1::REASON_PACING ||
+            d.reason() == reminder::v1::REASON_CHANNEL_PAUSED) {
+          ++out.queued;
+          queued_at_.try_emplace(d.dispatch_id(), to_time(d.decided_at()));
+        } else if (d.reason() == reminder::v1::REASON_WINDOW_EXPIRED) {
+          ++out.window_expired;
+          queued_at_.erase(d.dispatch_id());
+        }
+        break;
+      case reminder::v1::OUTCOME_SUPPRESSED:
+        queued_at_.erase(d.dispatch_id());
+        break;
+      case reminder::v1::OUTCOME_UNSPECIFIED:
+      case reminder::v1::OUTCOME_NO_CONTACT:
+      case reminder::v1::Outcome_INT_MIN_SENTINEL_DO_NOT_USE_:
+      case reminder::v1::Outcome_INT_MAX_SENTINEL_DO_NOT_USE_:
+        break;
+    }
+  }
+  static void bump(Peak& p, std::int64_t bucket, std::uint64_t& peak, absl::Time& peak_at,
+                   std::int64_t) {
+    if (p.bucket != bucket) {
+      p.bucket = bucket;
+      p.count = 0;
+    }
+    if (++p.count > peak) {
+      peak = p.count;
+      peak_at = absl::FromUnixSeconds(bucket);
+    }
+  }
+
   pipeline::DispatchSink& inner_;
   ReplaySummary& summary_;
   const rules::ZoneCatalog& zones_;
   const pipeline::Dispatcher* dispatcher_ = nullptr;
+  std::array<Peak, 3> second_ = {};
+  std::array<Peak, 3> minute_ = {};
+  absl::flat_hash_map<std::string, absl::Time> queued_at_;  // by dispatch id
   std::array<std::uint64_t, kBuckets> outcomes_ = {};
   std::array<std::uint64_t, kBuckets> reasons_ = {};
 };
@@ -454,16 +513,22 @@ ReplaySummary replay_stream(std::istream& events, const rules::PolicyPtr& policy
   rules::ZoneCatalog zones;
   metrics::NullProbes probes;
   TallySink tally(sink, summary, zones);
-  pipeline::Dispatcher dispatcher(policy, zones, probes, probes);
+  // One partition: the whole of the policy's channel capacity.
+  pipeline::Dispatcher dispatcher(policy, zones, probes, probes, scheduler::PacingShare{0, 1});
   tally.attach(&dispatcher);
 
   std::optional<absl::Time> clock;
-  // Fires every deferral due at or before `t`, each at its own due instant.
+  // Fires every deferral due at or before `t`, each at its own due instant,
+  // and a queue for channel capacity slot by slot, as the daemon would.
+  // Each step either empties a due instant or uses a slot, so it ends.
   auto run_clock_to = [&](absl::Time t) {
+    if (!clock) return;  // nothing can be scheduled before the first event
+    absl::Time cursor = *clock;
     while (true) {
-      const std::optional<absl::Time> due = dispatcher.next_due();
-      if (!due || *due > t) break;
-      dispatcher.fire_due(*due, tally);
+      const std::optional<absl::Time> wake = dispatcher.next_wake(cursor);
+      if (!wake || *wake > t) break;
+      cursor = std::max(cursor, *wake);
+      dispatcher.fire_due(cursor, tally);
     }
   };
   auto bad_line = [&](std::uint64_t line, const ingest::Rejection& r) {
@@ -481,9 +546,9 @@ ReplaySummary replay_stream(std::istream& events, const rules::PolicyPtr& policy
       continue;
     }
     const absl::Time at = to_time(d->event.occurred_at());
+    if (clock && at > *clock) run_clock_to(at);
     if (!clock || at > *clock) clock = at;  // never backwards
     if (!summary.first_event) summary.first_event = clock;
-    run_clock_to(*clock);
     if (auto rejection = dispatcher.on_event(d->event, *clock, tally)) {
       bad_line(d->line, *rejection);
       continue;
@@ -546,6 +611,23 @@ void print_summary(const ReplaySummary& s, std::ostream& out) {
         << '\n';
   }
   out << "  unknown zone (jurisdiction only)  " << s.sent_unknown_zone << '\n';
+
+  out << "pacing (simulated time, UTC):\n";
+  for (rules::Channel ch : rules::kAllChannels) {
+    const auto& p = s.pacing[rules::channel_index(ch)];
+    const std::string name(rules::channel_name(ch));
+    if (p.peak_per_second == 0 && p.queued == 0) {
+      row(name, "nothing sent");
+      continue;
+    }
+    row(name + " busiest second", std::to_string(p.peak_per_second) + " sent at " +
+                                       format_time(p.peak_second));
+    row(name + " busiest minute", std::to_string(p.peak_per_minute) + " sent from " +
+                                       format_time(p.peak_minute));
+    row(name + " queued for capacity", p.queued);
+    row(name + " longest queue wait (s)", p.max_queue_wait_seconds);
+    row(name + " window expired in queue", p.window_expired);
+  }
 }
 
 // ---------------------------------------------------------------------------

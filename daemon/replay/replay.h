@@ -87,6 +87,21 @@ struct ReplaySummary {
   std::optional<absl::Time> clock_end;    // simulated clock when the replay ended
   std::uint64_t pending_deferred = 0;     // deferred contacts still waiting at the end
   std::uint64_t customers = 0;
+
+  // The morning wave, per channel (by rules::channel_index), from the SENT
+  // and DEFERRED decisions in simulated time: the busiest second and minute
+  // of sends (against the policy's pacing capacity), how many contacts
+  // queued for capacity, and how long the longest waited.
+  struct ChannelPacing {
+    std::uint64_t peak_per_second = 0;
+    absl::Time peak_second;
+    std::uint64_t peak_per_minute = 0;
+    absl::Time peak_minute;
+    std::uint64_t queued = 0;          // DEFERRED with REASON_PACING or REASON_CHANNEL_PAUSED
+    std::uint64_t window_expired = 0;  // queued, the window closed first: next window
+    double max_queue_wait_seconds = 0; // queued to SENT
+  };
+  std::array<ChannelPacing, 3> pacing = {};
 };
 
 // Human-readable summary, for a strategist (deterministic: no wall time).

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "state/dispatch_id.h"
+
 namespace reminder::rules {
 
 int weekday_index(absl::CivilDay day) {
@@ -138,6 +140,18 @@ std::optional<WindowInterval> next_common_interval(const ContactWindowRule& rule
     t = latest_start;
   }
   return std::nullopt;
+}
+
+absl::Time spread_opening(const WindowInterval& interval, std::string_view customer_id,
+                          absl::Duration spread) {
+  const std::int64_t spread_s = absl::ToInt64Seconds(spread);
+  if (spread_s <= 0) return interval.start;
+  const std::int64_t room = absl::ToInt64Seconds(interval.end - interval.start) - 60;
+  const std::int64_t span = std::min(spread_s, room);
+  if (span <= 0) return interval.start;
+  const auto offset = static_cast<std::int64_t>(state::fnv1a64(customer_id) %
+                                                static_cast<std::uint64_t>(span));
+  return interval.start + absl::Seconds(offset);
 }
 
 }  // namespace reminder::rules

@@ -42,6 +42,14 @@ std::optional<WindowInterval> next_common_interval(const ContactWindowRule& rule
                                                    std::span<const absl::TimeZone> zones,
                                                    absl::Time t);
 
+// When a contact deferred to the opening of `interval` becomes due: the
+// opening plus a deterministic per-customer offset in [0, spread), kept
+// inside the interval (at most one minute before its end), so a zone's
+// customers spread over the first minutes instead of all landing on the
+// opening second. Stable across processes (FNV-1a of the id).
+absl::Time spread_opening(const WindowInterval& interval, std::string_view customer_id,
+                          absl::Duration spread);
+
 bool is_closed_date(const ContactWindowRule& rule, absl::CivilDay day);
 
 // Monday = 0 ... Sunday = 6.

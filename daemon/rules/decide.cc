@@ -171,8 +171,11 @@ ContactDecision decide(const state::CustomerState& c, const ContactIntent& inten
   if (interval->start > now) {
     bool closed_today = false;
     for (const auto& tz : zones) closed_today |= is_closed_date(*window, absl::ToCivilDay(now, tz));
-    return defer(closed_today ? v1::REASON_CLOSED_DAY : v1::REASON_QUIET_HOURS, interval->start,
-                 "windows", window->name);
+    ContactDecision d =
+        defer(closed_today ? v1::REASON_CLOSED_DAY : v1::REASON_QUIET_HOURS,
+              spread_opening(*interval, c.customer_id, policy.pacing.spread), "windows", window->name);
+    d.not_after = interval->end;
+    return d;
   }
 
   // Right-party contact: no call about that debt for N local days.

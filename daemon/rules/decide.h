@@ -36,8 +36,12 @@ struct ContactDecision {
   std::string_view rule_section;
   std::string_view rule_name;
   absl::Time not_before;           // kSend: now
-  absl::Time not_after;            // kSend: the end of the window it is sent in
-  absl::Time defer_until;          // kDefer
+  // kSend: the end of the window it is sent in; kDefer to a window opening:
+  // the end of that window; other kDefer: unset (absl::UnixEpoch()).
+  absl::Time not_after;
+  // kDefer. For a window opening: the opening plus the customer's spread
+  // offset (PacingRules::spread).
+  absl::Time defer_until;
   std::uint32_t account_mask = 0;  // kSend: every account the contact lists
 
   std::string rule() const;

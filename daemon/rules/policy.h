@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rules/channel.h"
@@ -102,6 +103,30 @@ struct SuppressionRules {
   bool dispute_stops_account_only = true;  // a dispute with an account_id pauses that debt only
 };
 
+// Downstream capacity and the spread of window openings (policy `pacing:`).
+// Capacities are for the whole consumer group: each partition's Dispatcher
+// gets every P-th slot (scheduler::ChannelPacer), so an instance's share is
+// proportional to the partitions it owns and the group never exceeds them.
+struct ChannelCapacity {
+  int per_period = 0;  // 0 = not paced
+  absl::Duration period = absl::Seconds(1);
+  bool paced() const { return per_period > 0; }
+  friend bool operator==(const ChannelCapacity&, const ChannelCapacity&) = default;
+};
+
+struct PacingRules {
+  // A contact deferred to a window opening is due at the opening plus a
+  // per-customer offset in [0, spread) (from a hash of the customer id), so a
+  // zone's customers do not all land on 08:00:00.
+  absl::Duration spread = absl::ZeroDuration();
+  ChannelCapacity sms;           // messages per second
+  ChannelCapacity email;         // messages per second
+  ChannelCapacity call_default;  // call tasks per hour, for a queue not listed below
+  absl::flat_hash_map<std::string, int> call_per_hour_by_queue;
+
+  ChannelCapacity capacity(Channel channel, std::string_view queue) const;
+};
+
 struct Policy {
   std::string name;
   std::string version;
@@ -120,6 +145,7 @@ struct Policy {
   // Text the SMS gateway / email sender must include (e.g. Regulation F).
   std::array<std::string, 3> opt_out_instruction;  // by channel_index
   bool consolidate = true;  // one reminder per customer and channel listing every overdue account
+  PacingRules pacing;
 };
 
 using PolicyPtr = std::shared_ptr<const Policy>;

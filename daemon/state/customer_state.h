@@ -14,6 +14,7 @@
 
 #include "rules/channel.h"
 #include "state/dispatch_id.h"
+#include "state/label_table.h"
 
 namespace reminder::state {
 
@@ -60,20 +61,44 @@ struct Attempt {
   rules::Channel channel = rules::Channel::kSms;
 };
 
-// A contact decided but waiting (for its window, a cap, a paused channel).
-// When due, every rule is checked again before it is emitted.
+// Unix seconds in 32 bits (good until 2106), for the records there are
+// millions of: deferred contacts and their schedule entries.
+using Seconds32 = std::uint32_t;
+inline Seconds32 to_seconds32(std::int64_t unix_s) {
+  if (unix_s <= 0) return 0;
+  if (unix_s >= std::int64_t{std::numeric_limits<Seconds32>::max()}) {
+    return std::numeric_limits<Seconds32>::max();
+  }
+  return static_cast<Seconds32>(unix_s);
+}
+
+enum DeferredFlag : std::uint8_t {
+  kDeferredHandoff = 1,  // legal / agency hand-off task
+  kDeferredQueued = 2,   // ready to go, held for channel capacity or a paused channel
+};
+
+// A contact decided but waiting (for its window, a cap, channel capacity, a
+// paused channel). When due, every rule is checked again before it is
+// emitted. Fixed-size, 40 bytes: template and queue are labels into the
+// partition's LabelTable; the originating event is not kept (its DEFERRED
+// decision record carries event_id and this dispatch_id, which is derived
+// from it).
 struct DeferredContact {
   DispatchId dispatch_id;
-  std::int64_t due = 0;           // unix s
-  std::int64_t created = 0;       // unix s
-  std::string event_id;           // the event that called for it
-  std::string template_id;
-  std::string queue;
-  std::uint32_t account_mask = 0;
-  std::int32_t priority = 0;
+  Seconds32 due = 0;        // when it is next checked (and, if allowed, sent)
+  Seconds32 not_after = 0;  // end of the window it waits for; 0 = not known yet
+  Seconds32 created = 0;    // when it was first decided
+  std::uint32_t account_mask = 0;  // which of the customer's accounts it concerns
+  Label template_id = 0;
+  Label queue = 0;                 // call tasks: dialer / agent queue
+  std::int16_t priority = 0;       // the strategy step's; higher goes first when pacing
   rules::Channel channel = rules::Channel::kSms;
-  bool handoff = false;
+  std::uint8_t flags = 0;          // DeferredFlag
+
+  bool handoff() const { return flags & kDeferredHandoff; }
+  bool queued() const { return flags & kDeferredQueued; }
 };
+static_assert(sizeof(DeferredContact) == 40, "keep deferred contacts small: millions are held");
 
 enum ContactPointBit : std::uint8_t { kPhoneInvalid = 1, kEmailInvalid = 2 };
 

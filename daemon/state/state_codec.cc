@@ -4,7 +4,7 @@
 
 namespace reminder::state {
 
-void encode_state(const CustomerState& s, std::string& out) {
+void encode_state(const CustomerState& s, const LabelTable& labels, std::string& out) {
   reminder::v1::CustomerStateRecord r;
   r.set_format_version(kStateFormatVersion);
   r.set_customer_id(s.customer_id);
@@ -39,14 +39,17 @@ void encode_state(const CustomerState& s, std::string& out) {
     dr->set_dispatch_id_hi(d.dispatch_id.hi);
     dr->set_dispatch_id_lo(d.dispatch_id.lo);
     dr->set_due(d.due);
+    dr->set_not_after(d.not_after);
     dr->set_created(d.created);
-    dr->set_event_id(d.event_id);
-    dr->set_template_id(d.template_id);
-    dr->set_queue(d.queue);
+    const auto template_id = labels.text(d.template_id);
+    const auto queue = labels.text(d.queue);
+    dr->set_template_id(template_id.data(), template_id.size());
+    dr->set_queue(queue.data(), queue.size());
     dr->set_account_mask(d.account_mask);
     dr->set_priority(d.priority);
     dr->set_channel(static_cast<unsigned>(d.channel));
-    dr->set_handoff(d.handoff);
+    dr->set_handoff(d.handoff());
+    dr->set_queued(d.queued());
   }
   for (auto f : s.flag_until) r.add_flag_until(f);
   for (auto e : s.recent_events) r.add_recent_events(e);
@@ -61,7 +64,7 @@ namespace {
 bool valid_channel(unsigned c) { return c >= 1 && c <= 3; }
 }  // namespace
 
-bool decode_state(std::string_view bytes, CustomerState& s) {
+bool decode_state(std::string_view bytes, LabelTable& labels, CustomerState& s) {
   reminder::v1::CustomerStateRecord r;
   if (!r.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
   if (r.format_version() != kStateFormatVersion) return false;
@@ -105,17 +108,22 @@ bool decode_state(std::string_view bytes, CustomerState& s) {
   }
   for (const auto& dr : r.deferred()) {
     if (!valid_channel(dr.channel())) return false;
+    if (dr.priority() < -32768 || dr.priority() > 32767) return false;
     DeferredContact d;
     d.dispatch_id = DispatchId{dr.dispatch_id_hi(), dr.dispatch_id_lo()};
-    d.due = dr.due();
-    d.created = dr.created();
-    d.event_id = dr.event_id();
-    d.template_id = dr.template_id();
-    d.queue = dr.queue();
+    d.due = to_seconds32(dr.due());
+    d.not_after = to_seconds32(dr.not_after());
+    d.created = to_seconds32(dr.created());
+    const auto template_id = labels.try_intern(dr.template_id());
+    const auto queue = labels.try_intern(dr.queue());
+    if (!template_id || !queue) return false;
+    d.template_id = *template_id;
+    d.queue = *queue;
     d.account_mask = dr.account_mask();
-    d.priority = dr.priority();
+    d.priority = static_cast<std::int16_t>(dr.priority());
     d.channel = static_cast<rules::Channel>(dr.channel());
-    d.handoff = dr.handoff();
+    d.flags = static_cast<std::uint8_t>((dr.handoff() ? kDeferredHandoff : 0) |
+                                        (dr.queued() ? kDeferredQueued : 0));
     s.deferred.push_back(std::move(d));
   }
   for (int i = 0; i < kFlagCount; ++i) s.flag_until[i] = r.flag_until(i);

@@ -19,6 +19,7 @@ std::optional<CustomerIndex> StateStore::find(std::string_view customer_id) cons
 std::size_t StateStore::approximate_bytes() const {
   std::size_t n = index_.capacity() * (sizeof(std::string_view) + sizeof(CustomerIndex) + 1);
   for (const auto& c : customers_) n += c.approximate_bytes();
+  n += labels_.approximate_bytes();
   return n;
 }
 

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "state/customer_state.h"
+#include "state/label_table.h"
 
 namespace reminder::state {
 
@@ -25,12 +26,16 @@ class StateStore {
   const CustomerState& at(CustomerIndex i) const { return customers_[i]; }
   std::size_t size() const { return customers_.size(); }
   std::size_t approximate_bytes() const;
+  // Template / queue names of the deferred contacts held here.
+  LabelTable& labels() { return labels_; }
+  const LabelTable& labels() const { return labels_; }
 
  private:
   // deque: element addresses are stable, so the index can key on the ids
   // stored inside the states without a second copy.
   std::deque<CustomerState> customers_;
   absl::flat_hash_map<std::string_view, CustomerIndex> index_;
+  LabelTable labels_;
 };
 
 }  // namespace reminder::state

@@ -310,7 +310,7 @@ const BadCase kBadPolicies[] = {
     {"unknown_top_level_key.yaml",
      "unknown_top_level_key.yaml:16:1: unknown key 'strategy' (expected one of: name, version, "
      "consolidate, buckets, windows, holiday_calendars, caps, min_gaps, suppressions, "
-     "jurisdiction_zones, unknown_location_zones, opt_out_instructions)"},
+     "jurisdiction_zones, unknown_location_zones, opt_out_instructions, pacing)"},
     {"leading_comma.yaml",  // yaml-cpp 0.7 hangs on such input (fuzzing)
      "leading_comma.yaml:3:1: a line may not start with ',' (put the comma at the end of the previous line)"},
     {"unknown_zone.yaml",

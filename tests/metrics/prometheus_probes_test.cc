@@ -69,8 +69,10 @@ void exercise(PrometheusProbes& p) {
   p.set_state_bytes(65536);
   p.set_deferred(Channel::kCall, 7);
   p.set_oldest_overdue_seconds(12.5);
-  p.on_redeferred(Channel::kCall);
+  p.on_redeferred(Channel::kCall, reminder::v1::REASON_WINDOW_EXPIRED);
   p.set_channel_paused(Channel::kEmail, true);
+  p.set_backlog(Channel::kSms, 3);
+  p.observe_pacing_delay(Channel::kSms, 2s);
   p.set_ready(true);
 }
 
@@ -79,7 +81,7 @@ TEST(PrometheusProbesTest, NamesFollowConventions) {
   exercise(p);
   const std::string text = p.render();
   const auto t = types(text);
-  EXPECT_EQ(t.size(), 24u) << text;
+  EXPECT_EQ(t.size(), 26u) << text;
   for (const auto& [name, type] : t) {
     EXPECT_EQ(name.rfind("reminderd_", 0), 0u) << name;
     const bool total = name.size() > 6 && name.substr(name.size() - 6) == "_total";
@@ -114,8 +116,11 @@ TEST(PrometheusProbesTest, FreshRegistryPreCreatesSeries) {
     const std::string label = "{channel=\"" + std::string(rules::channel_name(c)) + "\"} 0";
     EXPECT_SERIES(text, "reminderd_dispatches_total" + label);
     EXPECT_SERIES(text, "reminderd_deferred_contacts" + label);
-    EXPECT_SERIES(text, "reminderd_redeferrals_total" + label);
     EXPECT_SERIES(text, "reminderd_channel_paused" + label);
+    EXPECT_SERIES(text, "reminderd_pacing_backlog" + label);
+    EXPECT_SERIES(text, "reminderd_redeferrals_total{channel=\"" +
+                            std::string(rules::channel_name(c)) +
+                            "\",reason=\"window_expired\"} 0");
   }
   for (const char* kind : {"assign", "revoke", "lost"}) {
     EXPECT_SERIES(text, "reminderd_rebalances_total{kind=\"" + std::string(kind) + "\"} 0");
@@ -266,9 +271,12 @@ TEST(PrometheusProbesTest, StateProbe) {
   p.set_deferred(Channel::kSms, 42);
   p.set_deferred(Channel::kCall, 7);
   p.set_oldest_overdue_seconds(90.5);
-  p.on_redeferred(Channel::kCall);
-  p.on_redeferred(Channel::kCall);
+  p.on_redeferred(Channel::kCall, reminder::v1::REASON_WINDOW_EXPIRED);
+  p.on_redeferred(Channel::kCall, reminder::v1::REASON_WINDOW_EXPIRED);
+  p.on_redeferred(Channel::kSms, reminder::v1::REASON_FREQUENCY_CAP);
   p.set_channel_paused(Channel::kEmail, true);
+  p.set_backlog(Channel::kSms, 1234);
+  p.observe_pacing_delay(Channel::kEmail, std::chrono::seconds(90));
   p.set_ready(true);
 
   std::string text = p.render();
@@ -278,7 +286,14 @@ TEST(PrometheusProbesTest, StateProbe) {
   EXPECT_SERIES(text, R"(reminderd_deferred_contacts{channel="call"} 7)");
   EXPECT_SERIES(text, R"(reminderd_deferred_contacts{channel="email"} 0)");
   EXPECT_SERIES(text, "reminderd_oldest_overdue_deferral_seconds 90.5");
-  EXPECT_SERIES(text, R"(reminderd_redeferrals_total{channel="call"} 2)");
+  EXPECT_SERIES(text, R"(reminderd_redeferrals_total{channel="call",reason="window_expired"} 2)");
+  EXPECT_SERIES(text, R"(reminderd_redeferrals_total{channel="sms",reason="frequency_cap"} 1)");
+  EXPECT_SERIES(text, R"(reminderd_redeferrals_total{channel="email",reason="window_expired"} 0)");
+  EXPECT_SERIES(text, R"(reminderd_pacing_backlog{channel="sms"} 1234)");
+  EXPECT_SERIES(text, R"(reminderd_pacing_backlog{channel="call"} 0)");
+  EXPECT_SERIES(text, R"(reminderd_pacing_delay_seconds_count{channel="email"} 1)");
+  EXPECT_SERIES(text, R"(reminderd_pacing_delay_seconds_bucket{channel="email",le="60"} 0)");
+  EXPECT_SERIES(text, R"(reminderd_pacing_delay_seconds_bucket{channel="email",le="120"} 1)");
   EXPECT_SERIES(text, R"(reminderd_channel_paused{channel="email"} 1)");
   EXPECT_SERIES(text, R"(reminderd_channel_paused{channel="sms"} 0)");
   EXPECT_SERIES(text, "reminderd_ready 1");

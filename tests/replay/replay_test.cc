@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -40,10 +41,18 @@ class RecordingSink final : public pipeline::DispatchSink {
   void on_email(const reminder::v1::EmailMessage& m) override { email.push_back(m); }
   void on_call(const reminder::v1::CallTask& m) override { calls.push_back(m); }
 
+  // The event's decisions and, joined by dispatch_id as an auditor would,
+  // what became of its deferred contacts (those decisions carry no event id).
   std::vector<const Decision*> for_event(const std::string& event_id) const {
     std::vector<const Decision*> out;
+    std::set<std::string> dispatches;
     for (const auto& d : decisions) {
-      if (d.event_id() == event_id) out.push_back(&d);
+      if (d.event_id() == event_id) {
+        out.push_back(&d);
+        if (!d.dispatch_id().empty()) dispatches.insert(d.dispatch_id());
+      } else if (d.event_id().empty() && dispatches.count(d.dispatch_id())) {
+        out.push_back(&d);
+      }
     }
     return out;
   }
@@ -376,12 +385,16 @@ TEST_F(RunReplay, WithTheShippedRegulationFPolicy) {
   // The DPD 1 SMS at 03:00 New York time still goes at 08:00 sharp.
   const std::string decisions = slurp(options.decisions_path);
   bool sent_at_opening = false;
+  std::string e2_dispatch;
   for (absl::string_view line : absl::StrSplit(decisions, '\n', absl::SkipEmpty())) {
     Decision d;
     ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
                     google::protobuf::StringPiece(line.data(), line.size()), &d)
                     .ok());
-    if (d.event_id() == "e2" && d.outcome() == reminder::v1::OUTCOME_SENT) {
+    // The SENT decision of a deferred contact is found by its dispatch id.
+    if (d.event_id() == "e2" && d.outcome() == reminder::v1::OUTCOME_DEFERRED) e2_dispatch = d.dispatch_id();
+    if (!e2_dispatch.empty() && d.dispatch_id() == e2_dispatch &&
+        d.outcome() == reminder::v1::OUTCOME_SENT) {
       sent_at_opening = to_time(d.decided_at()) == utc(2026, 3, 3, 13);
     }
   }

@@ -87,11 +87,12 @@ class RecordingSink final : public pipeline::DispatchSink {
 // due at or before t, each at its own due instant, then moves the clock.
 class Harness {
  public:
-  explicit Harness(PolicyPtr policy) : dispatcher_(std::move(policy), zones_, probes_, probes_) {}
+  explicit Harness(PolicyPtr policy, scheduler::PacingShare share = {0, 1})
+      : dispatcher_(std::move(policy), zones_, probes_, probes_, share) {}
 
   // Runs the clock to `t` (deferred contacts fire at their due instants).
   void run_to(absl::Time t) {
-    while (auto due = dispatcher_.next_due()) {
+    while (auto due = dispatcher_.next_wake(now_)) {
       if (*due > t) break;
       now_ = std::max(now_, *due);
       dispatcher_.fire_due(now_, sink);

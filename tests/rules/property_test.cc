@@ -578,9 +578,9 @@ SimResult simulate(const Generated& g, const PolicyPtr& policy) {
   res.sink = std::make_unique<CollectingSink>(&now, &res.log);
   ZoneCatalog zones;
   metrics::NullProbes probes;
-  pipeline::Dispatcher dispatcher(policy, zones, probes, probes);
+  pipeline::Dispatcher dispatcher(policy, zones, probes, probes, scheduler::PacingShare{0, 1});
   auto run_to = [&](absl::Time t) {
-    while (auto due = dispatcher.next_due()) {
+    while (auto due = dispatcher.next_wake(now)) {
       if (*due > t) break;
       EXPECT_GE(*due, now - absl::Seconds(1)) << "a deferral due in the past";
       now = std::max(now, *due);

@@ -9,7 +9,7 @@
 namespace reminder::state {
 namespace {
 
-CustomerState sample() {
+CustomerState sample(LabelTable& labels) {
   CustomerState c;
   c.customer_id = "C42";
   c.time_zone = "America/New_York";
@@ -39,13 +39,13 @@ CustomerState sample() {
   d.dispatch_id = DispatchIdBuilder().add("x").build();
   d.due = 1'790'010'000;
   d.created = 1'790'000'000;
-  d.event_id = "e-1";
-  d.template_id = "t.sms";
-  d.queue = "q";
+  d.not_after = 1'790'040'000;
+  d.template_id = labels.intern("t.sms");
+  d.queue = labels.intern("q");
   d.account_mask = 1;
   d.priority = 7;
   d.channel = rules::Channel::kEmail;
-  d.handoff = false;
+  d.flags = kDeferredQueued;
   c.deferred.push_back(d);
   c.flag_until[static_cast<int>(FlagKind::kHardship)] = 1'790'500'000;
   c.flag_until[static_cast<int>(FlagKind::kLegalHold)] = kForever;
@@ -57,11 +57,14 @@ CustomerState sample() {
 }
 
 TEST(StateCodec, RoundTripKeepsEveryField) {
-  const CustomerState in = sample();
+  LabelTable labels;
+  const CustomerState in = sample(labels);
   std::string bytes;
-  encode_state(in, bytes);
+  encode_state(in, labels, bytes);
+  LabelTable out_labels;
+  out_labels.intern("something else first");
   CustomerState out;
-  ASSERT_TRUE(decode_state(bytes, out));
+  ASSERT_TRUE(decode_state(bytes, out_labels, out));
   EXPECT_EQ(out.customer_id, in.customer_id);
   EXPECT_EQ(out.time_zone, in.time_zone);
   EXPECT_EQ(out.jurisdiction, in.jurisdiction);
@@ -93,12 +96,15 @@ TEST(StateCodec, RoundTripKeepsEveryField) {
   EXPECT_EQ(d.dispatch_id, in.deferred[0].dispatch_id);
   EXPECT_EQ(d.due, 1'790'010'000);
   EXPECT_EQ(d.created, 1'790'000'000);
-  EXPECT_EQ(d.event_id, "e-1");
-  EXPECT_EQ(d.template_id, "t.sms");
-  EXPECT_EQ(d.queue, "q");
+  EXPECT_EQ(d.not_after, 1'790'040'000u);
+  // Names, not labels, go through the record: another process's table.
+  EXPECT_EQ(out_labels.text(d.template_id), "t.sms");
+  EXPECT_EQ(out_labels.text(d.queue), "q");
   EXPECT_EQ(d.account_mask, 1u);
   EXPECT_EQ(d.priority, 7);
   EXPECT_EQ(d.channel, rules::Channel::kEmail);
+  EXPECT_TRUE(d.queued());
+  EXPECT_FALSE(d.handoff());
   EXPECT_EQ(out.flag_until, in.flag_until);
   EXPECT_EQ(out.recent_events, in.recent_events);
   EXPECT_EQ(out.recent_pos, in.recent_pos);
@@ -108,17 +114,18 @@ TEST(StateCodec, RoundTripKeepsEveryField) {
 }
 
 TEST(StateCodec, RefusesUnknownFormatAndGarbage) {
+  LabelTable labels;
   std::string bytes;
-  encode_state(sample(), bytes);
+  encode_state(sample(labels), labels, bytes);
   reminder::v1::CustomerStateRecord r;
   ASSERT_TRUE(r.ParseFromString(bytes));
   r.set_format_version(kStateFormatVersion + 1);
   CustomerState out;
-  EXPECT_FALSE(decode_state(r.SerializeAsString(), out));
-  EXPECT_FALSE(decode_state("\xff\xff\xff garbage", out));
+  EXPECT_FALSE(decode_state(r.SerializeAsString(), labels, out));
+  EXPECT_FALSE(decode_state("\xff\xff\xff garbage", labels, out));
   r.set_format_version(kStateFormatVersion);
   r.add_attempt_at(1);  // parallel arrays out of step
-  EXPECT_FALSE(decode_state(r.SerializeAsString(), out));
+  EXPECT_FALSE(decode_state(r.SerializeAsString(), labels, out));
 }
 
 TEST(DispatchId, DeterministicAndFieldSeparated) {

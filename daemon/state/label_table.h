@@ -1,0 +1,43 @@
+#pragma once
+
+// LabelTable: the few distinct strings deferred contacts repeat (template ids,
+// call queues) stored once and referred to by a 16-bit label, so a deferred
+// contact stays a fixed-size record (see DeferredContact). Labels only grow:
+// a policy reload adds the new names and keeps the old ones, which contacts
+// deferred under the previous policy still refer to. Owned by the StateStore
+// of one partition; single-threaded.
+
+#include <absl/container/flat_hash_map.h>
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace reminder::state {
+
+using Label = std::uint16_t;
+
+class LabelTable {
+ public:
+  // The empty string is always label 0.
+  LabelTable();
+  LabelTable(const LabelTable&) = delete;
+  LabelTable& operator=(const LabelTable&) = delete;
+
+  // Throws std::length_error past 65,536 distinct strings: with a few dozen
+  // templates per policy that takes thousands of policy versions, a bug.
+  Label intern(std::string_view text);
+  // The same without the throw, for names read from outside (the changelog).
+  std::optional<Label> try_intern(std::string_view text);
+  std::string_view text(Label label) const { return texts_[label]; }
+  std::size_t size() const { return texts_.size(); }
+  std::size_t approximate_bytes() const;
+
+ private:
+  std::deque<std::string> texts_;  // stable addresses: the index keys on them
+  absl::flat_hash_map<std::string_view, Label> index_;
+};
+
+}  // namespace reminder::state
