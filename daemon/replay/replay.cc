@@ -205,12 +205,12 @@ class TallySink final : public pipeline::DispatchSink {
     const std::int64_t at = d.decided_at().seconds();
     switch (d.outcome()) {
       case reminder::v1::OUTCOME_SENT: {
-        bump(second_[ch], at, out.peak_per_second, out.peak_second, 1);
-        bump(minute_[ch], at - (at % 60 + 60) % 60, out.peak_per_minute, out.peak_minute, 60);
-        if (auto it = queued_at_.find(d.dispatch_id()); it != queued_at_.end()) {
-          out.max_queue_wait_seconds =
-              std::max(out.max_queue_wait_seconds, absl::ToDoubleSeconds(to_time(d.decided_at()) - it->second));
-          queued_at_.erase(it);
+        bump(second_[ch], at, out.peak_per_second, out.peak_second);
+        bump(minute_[ch], at - (at % 60 + 60) % 60, out.peak_per_minute, out.peak_minute);
+        if (auto it = due_at_.find(d.dispatch_id()); it != due_at_.end()) {
+          out.max_wait_past_due_seconds = std::max(
+              out.max_wait_past_due_seconds, absl::ToDoubleSeconds(to_time(d.decided_at()) - it->second));
+          due_at_.erase(it);
         }
         break;
       }
@@ -218,14 +218,15 @@ class TallySink final : public pipeline::DispatchSink {
         if (d.reason() == reminder::v1::REASON_PACING ||
             d.reason() == reminder::v1::REASON_CHANNEL_PAUSED) {
           ++out.queued;
-          queued_at_.try_emplace(d.dispatch_id(), to_time(d.decided_at()));
         } else if (d.reason() == reminder::v1::REASON_WINDOW_EXPIRED) {
           ++out.window_expired;
-          queued_at_.erase(d.dispatch_id());
+        }
+        if (d.reason() != reminder::v1::REASON_CONSOLIDATED) {
+          due_at_.insert_or_assign(d.dispatch_id(), to_time(d.scheduled_for()));
         }
         break;
       case reminder::v1::OUTCOME_SUPPRESSED:
-        queued_at_.erase(d.dispatch_id());
+        due_at_.erase(d.dispatch_id());
         break;
       case reminder::v1::OUTCOME_UNSPECIFIED:
       case reminder::v1::OUTCOME_NO_CONTACT:
@@ -234,8 +235,7 @@ class TallySink final : public pipeline::DispatchSink {
         break;
     }
   }
-  static void bump(Peak& p, std::int64_t bucket, std::uint64_t& peak, absl::Time& peak_at,
-                   std::int64_t) {
+  static void bump(Peak& p, std::int64_t bucket, std::uint64_t& peak, absl::Time& peak_at) {
     if (p.bucket != bucket) {
       p.bucket = bucket;
       p.count = 0;
@@ -252,7 +252,8 @@ class TallySink final : public pipeline::DispatchSink {
   const pipeline::Dispatcher* dispatcher_ = nullptr;
   std::array<Peak, 3> second_ = {};
   std::array<Peak, 3> minute_ = {};
-  absl::flat_hash_map<std::string, absl::Time> queued_at_;  // by dispatch id
+  // Due instant of each pending deferral, by dispatch id: the wait past due.
+  absl::flat_hash_map<std::string, absl::Time> due_at_;
   std::array<std::uint64_t, kBuckets> outcomes_ = {};
   std::array<std::uint64_t, kBuckets> reasons_ = {};
 };
@@ -625,7 +626,7 @@ void print_summary(const ReplaySummary& s, std::ostream& out) {
     row(name + " busiest minute", std::to_string(p.peak_per_minute) + " sent from " +
                                        format_time(p.peak_minute));
     row(name + " queued for capacity", p.queued);
-    row(name + " longest queue wait (s)", p.max_queue_wait_seconds);
+    row(name + " longest wait past due (s)", p.max_wait_past_due_seconds);
     row(name + " window expired in queue", p.window_expired);
   }
 }

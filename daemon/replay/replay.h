@@ -90,8 +90,9 @@ struct ReplaySummary {
 
   // The morning wave, per channel (by rules::channel_index), from the SENT
   // and DEFERRED decisions in simulated time: the busiest second and minute
-  // of sends (against the policy's pacing capacity), how many contacts
-  // queued for capacity, and how long the longest waited.
+  // of sends (against the policy's pacing capacity), how many new contacts
+  // were queued behind capacity, how many queued contacts' windows closed
+  // first, and the longest a contact waited past its due instant.
   struct ChannelPacing {
     std::uint64_t peak_per_second = 0;
     absl::Time peak_second;
@@ -99,7 +100,7 @@ struct ReplaySummary {
     absl::Time peak_minute;
     std::uint64_t queued = 0;          // DEFERRED with REASON_PACING or REASON_CHANNEL_PAUSED
     std::uint64_t window_expired = 0;  // queued, the window closed first: next window
-    double max_queue_wait_seconds = 0; // queued to SENT
+    double max_wait_past_due_seconds = 0;  // due (scheduled_for) to SENT
   };
   std::array<ChannelPacing, 3> pacing = {};
 };

@@ -289,6 +289,16 @@ const BadCase kBadPolicies[] = {
     {"overlapping_buckets.yaml",
      "overlapping_buckets.yaml:12:5: buckets[1]: bucket 'm1' (DPD 25-59) overlaps bucket 'early' "
      "(DPD 1-29)"},
+    {"pacing_unknown_queue.yaml",
+     "pacing_unknown_queue.yaml:19:5: pacing.call_tasks_per_hour: unknown queue 'colections': no "
+     "call step or hand-off uses it (\"default\" paces the others)"},
+    {"pacing_zero_rate.yaml",
+     "pacing_zero_rate.yaml:18:19: pacing.sms_per_second: must be at least 1, got 0"},
+    {"pacing_unknown_key.yaml",
+     "pacing_unknown_key.yaml:18:3: pacing: unknown key 'sms_per_minute' (expected one of: "
+     "spread_minutes, sms_per_second, email_per_second, call_tasks_per_hour)"},
+    {"pacing_spread_too_long.yaml",
+     "pacing_spread_too_long.yaml:18:19: pacing.spread_minutes: must be at most 240, got 600"},
     {"queue_on_sms.yaml",
      "queue_on_sms.yaml:12:9: buckets[0].steps[0]: queue applies to call steps only"},
     {"quoted_integer.yaml",
@@ -394,6 +404,45 @@ TEST(PolicyLoader, MinimalPolicyHasDocumentedDefaults) {
   EXPECT_EQ(p->buckets[0].steps[0].repeat_every_days, 0);
   EXPECT_EQ(p->buckets[0].steps[0].priority, 0);
   EXPECT_FALSE(p->buckets[0].handoff);
+}
+
+TEST(PolicyLoader, PacingIsOffUnlessConfigured) {
+  rules::PolicyPtr p = expect_policy(parse_policy(kMinimal, "min.yaml"));
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->pacing.spread, absl::ZeroDuration());
+  for (auto ch : rules::kAllChannels) EXPECT_FALSE(p->pacing.capacity(ch, "any").paced());
+}
+
+TEST(PolicyLoader, PacingCapacitiesPerChannelAndCallQueue) {
+  const std::string yaml = R"(name: t
+version: "1"
+buckets:
+  - name: early
+    dpd_min: 1
+    dpd_max: 29
+    steps:
+      - {channel: sms, template: s, at_dpd: [1]}
+      - {channel: call, template: c, at_dpd: [5], queue: early-calls}
+    handoff: {template: h, queue: legal}
+windows:
+  - name: all
+    hours:
+      daily: "08:00-21:00"
+pacing:
+  spread_minutes: 20
+  sms_per_second: 250
+  email_per_second: 1000
+  call_tasks_per_hour:
+    default: 400
+    early-calls: 120
+)";
+  rules::PolicyPtr p = expect_policy(parse_policy(yaml, "pacing.yaml"));
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->pacing.spread, absl::Minutes(20));
+  EXPECT_EQ(p->pacing.capacity(Channel::kSms, ""), (rules::ChannelCapacity{250, absl::Seconds(1)}));
+  EXPECT_EQ(p->pacing.capacity(Channel::kEmail, ""), (rules::ChannelCapacity{1000, absl::Seconds(1)}));
+  EXPECT_EQ(p->pacing.capacity(Channel::kCall, "early-calls"), (rules::ChannelCapacity{120, absl::Hours(1)}));
+  EXPECT_EQ(p->pacing.capacity(Channel::kCall, "legal"), (rules::ChannelCapacity{400, absl::Hours(1)}));
 }
 
 TEST(PolicyLoader, SortsBucketsByDpdMin) {

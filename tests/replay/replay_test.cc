@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -399,6 +400,43 @@ TEST_F(RunReplay, WithTheShippedRegulationFPolicy) {
     }
   }
   EXPECT_TRUE(sent_at_opening) << decisions;
+}
+
+// The morning wave in simulated time: 60 New York customers fall due at
+// 08:00; at 5 SMS a second they go out over 12 seconds, and the summary
+// shows the strategist that wave before it happens.
+TEST(Replay, ShowsTheMorningWaveWithinTheChannelCapacity) {
+  auto policy = std::make_shared<rules::Policy>(*testing::make_test_policy());
+  policy->pacing.sms = rules::ChannelCapacity{5, absl::Seconds(1)};
+  std::string stream;
+  for (int i = 0; i < 60; ++i) {
+    const std::string c = "M" + std::to_string(i);
+    stream += R"({"eventId":"p)" + c + R"(","occurredAt":"2026-03-10T05:00:00Z","customerId":")" + c +
+              R"(","profile":{"timeZone":"America/New_York","jurisdiction":"US-NY","phone":"+15550000001","email":"m@example.com"}})" "\n";
+  }
+  for (int i = 0; i < 60; ++i) {
+    const std::string c = "M" + std::to_string(i);
+    stream += R"({"eventId":"d)" + c + R"(","occurredAt":"2026-03-10T07:00:00Z","customerId":")" + c +
+              R"(","accountId":"A","delinquency":{"daysPastDue":1,"amountDue":{"currencyCode":"USD","minorUnits":"100"},"dueDate":"2026-03-01"}})" "\n";
+  }
+  const ReplayRun run = replay_text(stream, utc(2026, 3, 10, 13), policy);
+  ASSERT_TRUE(run.errors.empty()) << run.errors;
+  EXPECT_EQ(run.sink.sms.size(), 60u);
+  const auto& sms = run.summary.pacing[rules::channel_index(rules::Channel::kSms)];
+  EXPECT_EQ(sms.peak_per_second, 5u);
+  EXPECT_EQ(sms.peak_second, utc(2026, 3, 10, 12));  // 08:00 EDT
+  EXPECT_EQ(sms.peak_per_minute, 60u);
+  EXPECT_NEAR(sms.max_wait_past_due_seconds, 11.8, 1e-6);  // the 60th slot: 12:00:11.8
+  EXPECT_EQ(sms.queued, 0u);  // deferred to the opening, not queued on arrival
+  std::map<std::int64_t, int> per_second;
+  for (const auto& m : run.sink.sms) ++per_second[m.not_before().seconds()];
+  EXPECT_EQ(per_second.size(), 12u);
+  for (const auto& [s, n] : per_second) EXPECT_EQ(n, 5);
+
+  std::ostringstream out;
+  print_summary(run.summary, out);
+  EXPECT_NE(out.str().find("sms busiest second"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("5 sent at 2026-03-10T12:00:00+00:00"), std::string::npos) << out.str();
 }
 
 TEST(ParseRfc3339, AcceptsUtcAndOffsetsRejectsGarbage) {
