@@ -189,6 +189,49 @@ TEST(PipelineE2E, SigtermMidStreamLosesNothing) {
   EXPECT_GT(dispatch_ids.size(), 0u);
 }
 
+// Pacing through the real daemon: 3 SMS a second for the whole group, over
+// 3 input partitions (each gets one slot a second). 30 customers fall due at
+// once: they queue and go out at most 3 in any second, each exactly once.
+TEST(PipelineE2E, SmsArePacedToTheGroupCapacityAcrossPartitions) {
+  const auto topics = fresh_topics("paced");
+  DaemonUnderTest daemon(topics, std::string(kAlwaysOpenPolicy) + "pacing:\n  sms_per_second: 3\n");
+  daemon.start();
+  ASSERT_TRUE(daemon.wait_for_log("\"event\":\"consumer.assigned\"", 90s)) << daemon.log();
+  constexpr int kCustomers = 30;
+  {
+    TestProducer producer;
+    for (int i = 0; i < kCustomers; ++i) {
+      const std::string c = "P" + std::to_string(i);
+      producer.send(topics.input, c, bytes(profile("pp" + c, c, "America/New_York")));
+    }
+    for (int i = 0; i < kCustomers; ++i) {
+      const std::string c = "P" + std::to_string(i);
+      producer.send(topics.input, c, bytes(delinquency("pd" + c, c, "A" + c, 1)));
+    }
+  }
+  const auto sms = read_topic(topics.sms, kCustomers, 120s, 2s);
+  EXPECT_EQ(sms.size(), static_cast<std::size_t>(kCustomers)) << daemon.log();
+  std::map<std::int64_t, int> per_second;
+  std::set<std::string> ids;
+  int queued = 0;
+  const auto all = decisions_of(read_topic(topics.decisions, 3 * kCustomers, 60s, 2s));
+  for (const auto& d : all) {
+    if (d.channel() != reminder::v1::CHANNEL_SMS) continue;
+    if (d.outcome() == reminder::v1::OUTCOME_SENT) {
+      ++per_second[d.decided_at().seconds()];
+      EXPECT_TRUE(ids.insert(d.dispatch_id()).second) << "sent twice: " << d.dispatch_id();
+    }
+    if (d.outcome() == reminder::v1::OUTCOME_DEFERRED && d.reason() == reminder::v1::REASON_PACING) ++queued;
+  }
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kCustomers));
+  EXPECT_GT(queued, 0) << "30 at once must queue behind 3 a second";
+  for (const auto& [second, n] : per_second) EXPECT_LE(n, 3) << "second " << second;
+  EXPECT_GE(per_second.size(), static_cast<std::size_t>(kCustomers / 3));
+
+  daemon.process().signal(SIGTERM);
+  EXPECT_EQ(daemon.process().wait_for_exit(60s), std::optional<int>(0)) << daemon.log();
+}
+
 TEST(PipelineE2E, SighupReloadsPolicyAndKeepsTheOldOneWhenInvalid) {
   const auto topics = fresh_topics("reload");
   DaemonUnderTest daemon(topics, kAlwaysOpenPolicy);
