@@ -565,8 +565,9 @@ void Dispatcher::decide_and_act(state::CustomerIndex ci, const Contact& contact,
 void Dispatcher::emit(state::CustomerIndex ci, const Contact& contact,
                       const rules::ContactDecision& d, DispatchSink& sink) {
   const CustomerState& c = store_.at(ci);
+  set_hex(&dispatch_hex_, contact.dispatch_id);
   const MessageFields fields{c,
-                             contact.dispatch_id.hex(),
+                             dispatch_hex_,
                              d.account_mask,
                              contact.template_id,
                              contact.queue,
@@ -577,13 +578,16 @@ void Dispatcher::emit(state::CustomerIndex ci, const Contact& contact,
                              *policy_};
   switch (contact.intent.channel) {
     case Channel::kSms:
-      sink.on_sms(build_sms(fields));
+      build_sms(fields, sms_);
+      sink.on_sms(sms_);
       break;
     case Channel::kEmail:
-      sink.on_email(build_email(fields));
+      build_email(fields, email_);
+      sink.on_email(email_);
       break;
     case Channel::kCall:
-      sink.on_call(build_call_task(fields));
+      build_call_task(fields, call_);
+      sink.on_call(call_);
       break;
   }
   probe_.on_dispatch(contact.intent.channel);

@@ -20,6 +20,7 @@
 #include "metrics/probes.h"
 #include "pipeline/dispatch_sink.h"
 #include "reminder/v1/account_event.pb.h"
+#include "reminder/v1/dispatch.pb.h"
 #include "rules/decide.h"
 #include "rules/policy.h"
 #include "rules/zone_catalog.h"
@@ -80,7 +81,7 @@ class Dispatcher {
   // A customer's changelog record (state::encode_state with this
   // dispatcher's labels).
   void encode(const state::CustomerState& customer, std::string& out) const {
-    state::encode_state(customer, store_.labels(), out);
+    encoder_.encode(customer, store_.labels(), out);
   }
   // Puts a customer restored from a changelog record in place, deferrals
   // included. False (nothing changed) if the record is of an unknown format.
@@ -155,8 +156,14 @@ class Dispatcher {
   std::vector<state::CustomerIndex> changed_;
   std::vector<bool> changed_flag_;
   absl::Duration attempt_retention_ = absl::Hours(24 * 8);
-  // Reused per decision to avoid an allocation per record.
+  // Reused per decision / message / changelog record: no allocation per
+  // record once warm.
   reminder::v1::Decision decision_;
+  reminder::v1::SmsMessage sms_;
+  reminder::v1::EmailMessage email_;
+  reminder::v1::CallTask call_;
+  std::string dispatch_hex_;
+  mutable state::StateEncoder encoder_;
 };
 
 }  // namespace reminder::pipeline

@@ -11,9 +11,9 @@ void set_timestamp(google::protobuf::Timestamp* ts, absl::Time t) {
 // message types are distinct protobuf classes with the same field names.
 template <class Message>
 void fill_common(Message& m, const MessageFields& f) {
-  m.set_dispatch_id(f.dispatch_id);
+  m.set_dispatch_id(f.dispatch_id.data(), f.dispatch_id.size());
   m.set_customer_id(f.customer.customer_id);
-  m.set_template_id(std::string(f.template_id));
+  m.set_template_id(f.template_id.data(), f.template_id.size());
   m.set_locale(f.customer.locale);
   m.set_priority(f.priority);
   set_timestamp(m.mutable_not_before(), f.not_before);
@@ -36,32 +36,29 @@ void fill_common(Message& m, const MessageFields& f) {
 
 }  // namespace
 
-reminder::v1::SmsMessage build_sms(const MessageFields& f) {
-  reminder::v1::SmsMessage m;
+void build_sms(const MessageFields& f, reminder::v1::SmsMessage& m) {
+  m.Clear();
   fill_common(m, f);
   m.set_phone(f.customer.phone);
   m.set_opt_out_instruction(f.policy.opt_out_instruction[rules::channel_index(rules::Channel::kSms)]);
-  return m;
 }
 
-reminder::v1::EmailMessage build_email(const MessageFields& f) {
-  reminder::v1::EmailMessage m;
+void build_email(const MessageFields& f, reminder::v1::EmailMessage& m) {
+  m.Clear();
   fill_common(m, f);
   m.set_email(f.customer.email);
   m.set_opt_out_instruction(
       f.policy.opt_out_instruction[rules::channel_index(rules::Channel::kEmail)]);
-  return m;
 }
 
-reminder::v1::CallTask build_call_task(const MessageFields& f) {
-  reminder::v1::CallTask m;
+void build_call_task(const MessageFields& f, reminder::v1::CallTask& m) {
+  m.Clear();
   fill_common(m, f);
   // A hand-off is a work item for legal / the agency, not a call to dial: it
   // carries no phone number, so no dialer can act on it outside the rules.
   if (!f.handoff) m.set_phone(f.customer.phone);
-  m.set_queue(std::string(f.queue));
+  m.set_queue(f.queue.data(), f.queue.size());
   m.set_handoff(f.handoff);
-  return m;
 }
 
 }  // namespace reminder::pipeline

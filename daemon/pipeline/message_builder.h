@@ -16,7 +16,7 @@ namespace reminder::pipeline {
 
 struct MessageFields {
   const state::CustomerState& customer;
-  std::string dispatch_id;
+  std::string_view dispatch_id;
   std::uint32_t account_mask;
   std::string_view template_id;
   std::string_view queue;
@@ -27,8 +27,10 @@ struct MessageFields {
   const rules::Policy& policy;
 };
 
-reminder::v1::SmsMessage build_sms(const MessageFields& f);
-reminder::v1::EmailMessage build_email(const MessageFields& f);
-reminder::v1::CallTask build_call_task(const MessageFields& f);
+// Into `out`, cleared first: a reused message keeps its buffers (no
+// allocation per message once warm).
+void build_sms(const MessageFields& f, reminder::v1::SmsMessage& out);
+void build_email(const MessageFields& f, reminder::v1::EmailMessage& out);
+void build_call_task(const MessageFields& f, reminder::v1::CallTask& out);
 
 }  // namespace reminder::pipeline

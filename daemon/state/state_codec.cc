@@ -4,8 +4,9 @@
 
 namespace reminder::state {
 
-void encode_state(const CustomerState& s, const LabelTable& labels, std::string& out) {
-  reminder::v1::CustomerStateRecord r;
+namespace {
+
+void fill(const CustomerState& s, const LabelTable& labels, reminder::v1::CustomerStateRecord& r) {
   r.set_format_version(kStateFormatVersion);
   r.set_customer_id(s.customer_id);
   r.set_time_zone(s.time_zone);
@@ -56,8 +57,23 @@ void encode_state(const CustomerState& s, const LabelTable& labels, std::string&
   r.set_recent_pos(s.recent_pos);
   r.set_opted_out_mask(s.opted_out_mask);
   r.set_invalid_contact_points(s.invalid_contact_points);
+}
+
+}  // namespace
+
+void encode_state(const CustomerState& s, const LabelTable& labels, std::string& out) {
+  StateEncoder().encode(s, labels, out);
+}
+
+StateEncoder::StateEncoder() : record_(std::make_unique<reminder::v1::CustomerStateRecord>()) {}
+StateEncoder::~StateEncoder() = default;
+
+void StateEncoder::encode(const CustomerState& s, const LabelTable& labels, std::string& out) {
+  // Clear() keeps the repeated sub-messages and string buffers for reuse.
+  record_->Clear();
+  fill(s, labels, *record_);
   out.clear();
-  r.SerializeToString(&out);
+  record_->SerializeToString(&out);
 }
 
 namespace {
