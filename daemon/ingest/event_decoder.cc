@@ -105,11 +105,18 @@ std::optional<absl::CivilDay> parse_date(const std::string& v) {
     const bool dash = i == 4 || i == 7;
     if (dash ? v[i] != '-' : (v[i] < '0' || v[i] > '9')) return std::nullopt;
   }
-  // ParseCivilTime normalises (2026-02-30 -> 2026-03-02): insist on a round trip.
-  if (!absl::ParseCivilTime(absl::string_view(v.data(), v.size()), &d) ||
-      absl::FormatCivilTime(d) != v || d.year() < 1900 || d.year() > 2200) {
-    return std::nullopt;
-  }
+  // From the digits, then check the fields survived: CivilDay normalises
+  // (2026-02-30 -> 2026-03-02), which is how an impossible date shows. No
+  // string round trip: this runs for most events.
+  auto num = [&](std::size_t at, std::size_t n) {
+    int x = 0;
+    for (std::size_t i = at; i < at + n; ++i) x = x * 10 + (v[i] - '0');
+    return x;
+  };
+  const int year = num(0, 4), month = num(5, 2), day = num(8, 2);
+  if (year < 1900 || year > 2200) return std::nullopt;
+  d = absl::CivilDay(year, month, day);
+  if (d.year() != year || d.month() != month || d.day() != day) return std::nullopt;
   return d;
 }
 
