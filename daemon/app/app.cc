@@ -386,21 +386,36 @@ bool App::commit_transaction() {
     if (auto done = txn_committed_.find(p); done != txn_committed_.end() && done->second == it->second) continue;
     offsets[p] = it->second;
   }
+  // A retriable error (e.g. a request timed out while the coordinator was
+  // away) means the same call may be made again (librdkafka docs); a few
+  // times, then the transaction is aborted. The transaction is never
+  // committed without its offsets: its outputs would stay while the input
+  // is read and decided again.
+  const auto with_retries = [this](const char* call, const auto& attempt_call) {
+    constexpr int kAttempts = 3;
+    kafka::KafkaError e;
+    for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+      BlockingCallWatchdog::Guard guard(*watchdog_, call);
+      e = attempt_call();
+      if (!e || e.severity != kafka::Severity::kRetriable) break;
+      logging::warn("transaction.retrying", {{"call", call},
+                                             {"attempt", attempt},
+                                             {"code", rd_kafka_err2name(e.code)},
+                                             {"reason", e.message}});
+    }
+    return e;
+  };
   kafka::KafkaError err;
   if (!offsets.empty()) {
     auto group = consumer_->group_metadata();
-    BlockingCallWatchdog::Guard guard(*watchdog_, "send_offsets_to_transaction");
-    err = producer_->send_offsets_to_transaction(config_.topics.input, offsets, group.get(),
-                                                 std::chrono::seconds(30));
+    err = with_retries("send_offsets_to_transaction", [&] {
+      return producer_->send_offsets_to_transaction(config_.topics.input, offsets, group.get(),
+                                                    std::chrono::seconds(30));
+    });
   }
-  for (int attempt = 0; !err && attempt < 1; ++attempt) {
-    BlockingCallWatchdog::Guard guard(*watchdog_, "commit_transaction");
-    err = producer_->commit_transaction(std::chrono::seconds(60));
-  }
-  if (err && err.severity == kafka::Severity::kRetriable) {
-    // A retriable commit error: the same commit may be retried (librdkafka docs).
-    BlockingCallWatchdog::Guard guard(*watchdog_, "commit_transaction (retry)");
-    err = producer_->commit_transaction(std::chrono::seconds(60));
+  if (!err) {
+    err = with_retries("commit_transaction",
+                       [&] { return producer_->commit_transaction(std::chrono::seconds(60)); });
   }
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
   if (!err) {
