@@ -266,7 +266,16 @@ void App::tick() {
   if (stopped_) return;
   producer_->poll();
   if (auto fatal = producer_->fatal_error()) {
-    logging::error("kafka.fatal", {{"code", rd_kafka_err2name(fatal->code)}, {"reason", fatal->message}});
+    logging::error("kafka.fatal", {{"client", "producer"}, {"code", rd_kafka_err2name(fatal->code)},
+                                   {"reason", fatal->message}});
+    finish(kExitKafkaFatal);
+    return;
+  }
+  if (auto fatal = consumer_->fatal_error()) {
+    // E.g. a static member fenced: the consumer never fetches again, so
+    // carrying on would stall every assigned partition without a word.
+    logging::error("kafka.fatal", {{"client", "consumer"}, {"code", rd_kafka_err2name(fatal->code)},
+                                   {"reason", fatal->message}});
     finish(kExitKafkaFatal);
     return;
   }
@@ -380,21 +389,36 @@ bool App::commit_transaction() {
     if (auto done = txn_committed_.find(p); done != txn_committed_.end() && done->second == it->second) continue;
     offsets[p] = it->second;
   }
+  // A retriable error (e.g. a request timed out while the coordinator was
+  // away) means the same call may be made again (librdkafka docs); a few
+  // times, then the transaction is aborted. The transaction is never
+  // committed without its offsets: its outputs would stay while the input
+  // is read and decided again.
+  const auto with_retries = [this](const char* call, const auto& attempt_call) {
+    constexpr int kAttempts = 3;
+    kafka::KafkaError e;
+    for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+      BlockingCallWatchdog::Guard guard(*watchdog_, call);
+      e = attempt_call();
+      if (!e || e.severity != kafka::Severity::kRetriable) break;
+      logging::warn("transaction.retrying", {{"call", call},
+                                             {"attempt", attempt},
+                                             {"code", rd_kafka_err2name(e.code)},
+                                             {"reason", e.message}});
+    }
+    return e;
+  };
   kafka::KafkaError err;
   if (!offsets.empty()) {
     auto group = consumer_->group_metadata();
-    BlockingCallWatchdog::Guard guard(*watchdog_, "send_offsets_to_transaction");
-    err = producer_->send_offsets_to_transaction(config_.topics.input, offsets, group.get(),
-                                                 std::chrono::seconds(30));
+    err = with_retries("send_offsets_to_transaction", [&] {
+      return producer_->send_offsets_to_transaction(config_.topics.input, offsets, group.get(),
+                                                    std::chrono::seconds(30));
+    });
   }
-  for (int attempt = 0; !err && attempt < 1; ++attempt) {
-    BlockingCallWatchdog::Guard guard(*watchdog_, "commit_transaction");
-    err = producer_->commit_transaction(std::chrono::seconds(60));
-  }
-  if (err && err.severity == kafka::Severity::kRetriable) {
-    // A retriable commit error: the same commit may be retried (librdkafka docs).
-    BlockingCallWatchdog::Guard guard(*watchdog_, "commit_transaction (retry)");
-    err = producer_->commit_transaction(std::chrono::seconds(60));
+  if (!err) {
+    err = with_retries("commit_transaction",
+                       [&] { return producer_->commit_transaction(std::chrono::seconds(60)); });
   }
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
   if (!err) {
@@ -414,7 +438,7 @@ bool App::commit_transaction() {
   return !stopped_;
 }
 
-void App::abort_and_rewind(std::string_view why) {
+bool App::abort_transaction(std::string_view why) {
   logging::warn("transaction.aborting", {{"reason", why}});
   kafka::KafkaError err;
   {
@@ -426,8 +450,13 @@ void App::abort_and_rewind(std::string_view why) {
   if (err) {
     logging::error("transaction.abort_failed", {{"code", rd_kafka_err2name(err.code)}, {"reason", err.message}});
     finish(kExitKafkaFatal);
-    return;
+    return false;
   }
+  return true;
+}
+
+void App::abort_and_rewind(std::string_view why) {
+  if (!abort_transaction(why)) return;
   // Discard what the aborted transaction changed: state comes back from the
   // changelog (read_committed hides the aborted writes), input from the
   // committed offsets.
@@ -486,23 +515,42 @@ void App::maybe_commit(bool force_seal) {
   }
 }
 
-void App::on_revoke(const std::vector<std::int32_t>& partitions) {
+void App::on_revoke(const std::vector<std::int32_t>& partitions, kafka::Revocation how) {
   ++rebalances_;
   // After a failure nothing more is committed: the input is re-read from the
   // last commit by whoever gets these partitions.
   if (stopped_ && exit_code_ != kExitOk) return;
-  // Everything read from these partitions must be delivered and committed
-  // before someone else reads them. Blocking here is bounded and rare.
-  write_changelog();
-  if (exactly_once_) {
-    if (txn_open_) commit_transaction();  // on failure the new owner restores the committed state
-  } else {
-    producer_->flush(std::chrono::seconds(30));
-    if (tracker_.outstanding() == 0 && !delivery_error_) {
-      tracker_.seal(consumed_);
-      if (auto offsets = tracker_.committable()) consumer_->commit(*offsets, false);
-    }
-    tracker_.reset();
+  switch (how) {
+    case kafka::Revocation::kRevoked:
+      // Everything read from these partitions must be delivered and committed
+      // before someone else reads them. Blocking here is bounded and rare.
+      write_changelog();
+      if (exactly_once_) {
+        if (txn_open_) commit_transaction();  // on failure the new owner restores the committed state
+      } else {
+        producer_->flush(std::chrono::seconds(30));
+        if (tracker_.outstanding() == 0 && !delivery_error_) {
+          tracker_.seal(consumed_);
+          if (auto offsets = tracker_.committable()) consumer_->commit(*offsets, false);
+        }
+        tracker_.reset();
+      }
+      break;
+    case kafka::Revocation::kLost:
+      // The session expired: another member may own these partitions and
+      // re-read them from the last commit already. Committing the open
+      // transaction would send its outputs a second time, so it is aborted
+      // (eager rebalancing: it covers only partitions lost now). The state
+      // changes go with the dispatchers below; a later assignment restores
+      // from the changelog and reads from the committed offsets.
+      logging::warn("consumer.assignment_lost",
+                    {{"partitions", static_cast<std::int64_t>(partitions.size())}});
+      if (exactly_once_) {
+        if (txn_open_ && !abort_transaction("assignment lost")) return;
+      } else {
+        tracker_.reset();  // at-least-once: commit nothing; the outputs may come twice
+      }
+      break;
   }
   for (auto p : partitions) {
     consumed_.erase(p);

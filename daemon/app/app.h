@@ -70,7 +70,7 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   int run();
 
   // kafka::RebalanceListener
-  void on_revoke(const std::vector<std::int32_t>& partitions) override;
+  void on_revoke(const std::vector<std::int32_t>& partitions, kafka::Revocation how) override;
   void on_assign(const std::vector<std::int32_t>& partitions) override;
 
   // http::AdminBackend
@@ -95,6 +95,8 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   // Exactly-once: one transaction holds outputs, changelog and offsets.
   void begin_transaction_if_needed();
   bool commit_transaction();
+  // Aborts the open transaction; false (and finished) when that fails.
+  bool abort_transaction(std::string_view why);
   void abort_and_rewind(std::string_view why);
   std::string transactional_id() const;
   void begin_drain(std::string_view why);

@@ -69,9 +69,11 @@ void Consumer::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     logging::info("consumer.assigned", {{"partitions", join(list)}});
     self->listener_.on_assign(list);
   } else {
-    const bool lost = rd_kafka_assignment_lost(rk);
-    // Lost partitions belong to someone else already: nothing to commit.
-    if (!lost) self->listener_.on_revoke(self->assignment_);
+    // Lost partitions may belong to someone else already: nothing read from
+    // them may be committed. Nor by a member fenced by a newer instance.
+    const bool lost = rd_kafka_assignment_lost(rk) ||
+                      rd_kafka_fatal_error(rk, nullptr, 0) != RD_KAFKA_RESP_ERR_NO_ERROR;
+    self->listener_.on_revoke(self->assignment_, lost ? Revocation::kLost : Revocation::kRevoked);
     rd_kafka_assign(rk, nullptr);
     self->assignment_.clear();
     self->probe_.on_rebalance(lost ? "lost" : "revoke");
@@ -95,7 +97,10 @@ std::size_t Consumer::poll_batch(std::size_t max, std::vector<MessageHandle>& ou
   for (ssize_t i = 0; i < n; ++i) {
     MessageHandle m(raw[i]);
     if (m->err) {
-      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+        // Surfaced to the caller by fatal_error().
+        logging::error("consumer.fatal", {{"reason", rd_kafka_message_errstr(m.get())}});
+      } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         logging::warn("consumer.error", {{"code", rd_kafka_err2name(m->err)},
                                          {"reason", rd_kafka_message_errstr(m.get())}});
       }
@@ -128,6 +133,13 @@ void Consumer::report_lag() {
     const std::int64_t at = pos->elems[0].offset;
     if (at >= 0 && high >= at) probe_.set_consumer_lag(p, high - at);
   }
+}
+
+std::optional<KafkaError> Consumer::fatal_error() const {
+  char reason[512];
+  const auto code = rd_kafka_fatal_error(rk_.get(), reason, sizeof reason);
+  if (code == RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
+  return KafkaError{code, reason, Severity::kFatal};
 }
 
 GroupMetadata Consumer::group_metadata() const {

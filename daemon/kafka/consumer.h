@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,11 +20,19 @@
 
 namespace reminder::kafka {
 
+// How partitions go away in an eager rebalance.
+enum class Revocation {
+  kRevoked,  // handed back in a rebalance: this member may still commit for them
+  kLost,     // the session expired (e.g. the coordinator was unreachable): they may
+             // already belong to someone else, so nothing read from them may be committed
+};
+
 class RebalanceListener {
  public:
   virtual ~RebalanceListener() = default;
-  // Before the partitions are taken away: finish and commit what was read.
-  virtual void on_revoke(const std::vector<std::int32_t>& partitions) = 0;
+  // Before the partitions are taken away. kRevoked: finish and commit what
+  // was read. kLost: discard what was read and not committed.
+  virtual void on_revoke(const std::vector<std::int32_t>& partitions, Revocation how) = 0;
   virtual void on_assign(const std::vector<std::int32_t>& partitions) = 0;
 };
 
@@ -45,6 +54,11 @@ class Consumer {
   // aborted transaction). Blocking, bounded.
   KafkaError rewind_to_committed(const std::vector<std::int32_t>& partitions,
                                  std::chrono::milliseconds timeout);
+  // Set once librdkafka reports a fatal consumer error, e.g. a static member
+  // fenced by another with the same group.instance.id (librdkafka 2.0.2 can
+  // fence itself that way when its session times out while the coordinator
+  // is down). The consumer never fetches again: the caller must exit.
+  std::optional<KafkaError> fatal_error() const;
   // Messages behind the high watermark, per assigned partition (cached, no I/O).
   void report_lag();
   rd_kafka_t* handle() const { return rk_.get(); }

@@ -4,6 +4,7 @@
 // group and a policy written by the test.
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -79,7 +80,8 @@ class DaemonUnderTest {
           "kafka:\n  bootstrap.servers: " + bootstrap() + "\n" +
               (options.instance_id.empty() ? std::string()
                                            : "  group.instance.id: " + options.instance_id + "\n") +
-              "  session.timeout.ms: " + std::to_string(options.session_timeout_ms) + "\n"
+              "  session.timeout.ms: " + std::to_string(options.session_timeout_ms) + "\n" +
+              kafka_debug() +
           "topics:\n  input: " + topics.input + "\n  sms: " + topics.sms + "\n  email: " +
               topics.email + "\n  call: " + topics.call + "\n  decisions: " + topics.decisions +
               "\n  dead_letter: " + topics.dead_letter + "\n  changelog: " + topics.changelog +
@@ -87,7 +89,7 @@ class DaemonUnderTest {
           "consumer:\n  group_id: " + topics.group + "\n"
           "delivery:\n  mode: " + options.delivery_mode + "\n"
           "http:\n  listen: \"127.0.0.1:0\"\n"
-          "shutdown:\n  drain_timeout_ms: 30000\n");
+          "shutdown:\n  drain_timeout_ms: 30000\n" + diagnostics());
   }
 
   void start() {
@@ -111,6 +113,20 @@ class DaemonUnderTest {
   std::string log() const { return read_file(log_path()); }
 
  private:
+  // For diagnosing a failing run, not set in CI: REMINDERD_E2E_LOG_LEVEL
+  // (e.g. debug) and REMINDERD_E2E_KAFKA_DEBUG (librdkafka `debug`, e.g.
+  // cgrp,fetch,eos) go into every daemon's config.
+  static std::string diagnostics() {
+    std::string out;
+    if (const char* level = std::getenv("REMINDERD_E2E_LOG_LEVEL"); level && *level) {
+      out += std::string("log:\n  level: ") + level + "\n";
+    }
+    return out;
+  }
+  static std::string kafka_debug() {
+    const char* debug = std::getenv("REMINDERD_E2E_KAFKA_DEBUG");
+    return debug && *debug ? std::string("  debug: ") + debug + "\n" : std::string();
+  }
   static void write(const std::filesystem::path& p, const std::string& text) {
     std::FILE* f = std::fopen(p.c_str(), "w");
     std::fputs(text.c_str(), f);

@@ -168,7 +168,7 @@ struct CheckResult {
 // expected contact has exactly one SENT decision and exactly one channel
 // message with that decision's dispatch_id; no other message exists.
 CheckResult check_exactly_once(const TopicSet& topics, const Expected& expected,
-                               std::chrono::seconds timeout) {
+                               std::chrono::milliseconds timeout) {
   CheckResult result;
   const auto records = read_topic(topics.decisions, expected.event_ids.size(), timeout, 5s);
   std::map<std::string, int> decisions_per_event;
@@ -199,9 +199,14 @@ CheckResult check_exactly_once(const TopicSet& topics, const Expected& expected,
   EXPECT_EQ(decisions_per_event.size(), expected.event_ids.size());
   EXPECT_EQ(sent_dispatch.size(), expected.contacts.size());
 
+  std::map<reminder::v1::Channel, std::size_t> per_channel;
+  for (const auto& [event, channel] : expected.contacts) ++per_channel[channel];
   std::map<std::string, int> seen;
-  for (const auto* topic : {&topics.sms, &topics.email, &topics.call}) {
-    for (const auto& r : read_topic(*topic, 0, 60s, 3s)) {
+  for (const auto& [topic, channel] : {std::pair{&topics.sms, reminder::v1::CHANNEL_SMS},
+                                       std::pair{&topics.email, reminder::v1::CHANNEL_EMAIL},
+                                       std::pair{&topics.call, reminder::v1::CHANNEL_CALL}}) {
+    // At least the expected count, then 3 s of quiet in which a duplicate would show.
+    for (const auto& r : read_topic(*topic, per_channel[channel], timeout, 3s)) {
       ++seen[r.headers.count("reminderd-dispatch-id") ? r.headers.at("reminderd-dispatch-id") : ""];
       ++result.messages;
     }
@@ -215,13 +220,23 @@ CheckResult check_exactly_once(const TopicSet& topics, const Expected& expected,
   return result;
 }
 
+// Reading a million decisions takes seconds: the read and the wait for the
+// daemons to catch up grow with the size (both bounds, not assertions).
+std::chrono::milliseconds read_bound(const Expected& expected) {
+  return 2s + std::chrono::milliseconds(expected.event_ids.size() / 100);
+}
+std::chrono::seconds catch_up_bound(const Expected& expected) {
+  return 5min + std::chrono::seconds(expected.event_ids.size() / 2000);
+}
+
 bool all_decided(const TopicSet& topics, const Expected& expected) {
-  return read_topic(topics.decisions, expected.event_ids.size(), 2s, 0ms).size() >=
+  return read_topic(topics.decisions, expected.event_ids.size(), read_bound(expected), 0ms).size() >=
          expected.event_ids.size();
 }
 
 TEST(ExactlyOnceE2E, InstancesKilledAndRestartedAtRandom) {
   const int customers = env_int("REMINDERD_CHAOS_CUSTOMERS", 3000);
+  const auto started = std::chrono::steady_clock::now();
   const auto topics = fresh_topics("chaos", 6);
   Expected expected;
   std::vector<std::unique_ptr<Supervised>> instances;
@@ -243,14 +258,17 @@ TEST(ExactlyOnceE2E, InstancesKilledAndRestartedAtRandom) {
     EXPECT_EQ(feeder.error(), "") << "producing the input failed";
   }
   EXPECT_GE(kills, 10);
-  const auto deadline = std::chrono::steady_clock::now() + 5min;
+  const auto deadline = std::chrono::steady_clock::now() + catch_up_bound(expected);
   while (std::chrono::steady_clock::now() < deadline && !all_decided(topics, expected)) {
     for (auto& i : instances) i->keep_alive();
   }
   for (auto& i : instances) EXPECT_EQ(i->stop(), std::optional<int>(0)) << i->log();
-  const auto r = check_exactly_once(topics, expected, 120s);
-  std::printf("chaos: %d customers, %zu events, %d kills, %zu decisions, %zu messages\n", customers,
-              expected.event_ids.size(), kills, r.decisions, r.messages);
+  const auto r = check_exactly_once(topics, expected, 120s + read_bound(expected));
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
+  std::printf("chaos: %d customers, %zu events, %d kills, %zu decisions, %zu messages, %lld s\n",
+              customers, expected.event_ids.size(), kills, r.decisions, r.messages,
+              static_cast<long long>(seconds.count()));
 }
 
 TEST(ExactlyOnceE2E, BrokerRestartMidRun) {
@@ -269,7 +287,7 @@ TEST(ExactlyOnceE2E, BrokerRestartMidRun) {
     ASSERT_EQ(std::system((source_dir() + "/scripts/kafka-local.sh restart >/dev/null").c_str()), 0);
     EXPECT_EQ(feeder.error(), "") << "producing the input failed";
   }
-  const auto deadline = std::chrono::steady_clock::now() + 5min;
+  const auto deadline = std::chrono::steady_clock::now() + catch_up_bound(expected);
   while (std::chrono::steady_clock::now() < deadline && !all_decided(topics, expected)) {
     for (auto& i : instances) i->keep_alive();
   }
@@ -278,7 +296,7 @@ TEST(ExactlyOnceE2E, BrokerRestartMidRun) {
     supervisor_restarts += i->restarts_by_supervisor;
     EXPECT_EQ(i->stop(), std::optional<int>(0)) << i->log();
   }
-  check_exactly_once(topics, expected, 120s);
+  check_exactly_once(topics, expected, 120s + read_bound(expected));
   std::printf("broker restart: restarts by the supervisor: %d\n", supervisor_restarts);
 }
 
@@ -300,12 +318,12 @@ TEST(ExactlyOnceE2E, ScaleOneToThreeToOne) {
     instances.resize(1);
     EXPECT_EQ(feeder.error(), "") << "producing the input failed";
   }
-  const auto deadline = std::chrono::steady_clock::now() + 5min;
+  const auto deadline = std::chrono::steady_clock::now() + catch_up_bound(expected);
   while (std::chrono::steady_clock::now() < deadline && !all_decided(topics, expected)) {
     instances[0]->keep_alive();
   }
   EXPECT_EQ(instances[0]->stop(), std::optional<int>(0)) << instances[0]->log();
-  check_exactly_once(topics, expected, 120s);
+  check_exactly_once(topics, expected, 120s + read_bound(expected));
 }
 
 }  // namespace

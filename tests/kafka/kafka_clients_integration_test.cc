@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 
 class NoRebalanceWork final : public RebalanceListener {
  public:
-  void on_revoke(const std::vector<std::int32_t>&) override {}
+  void on_revoke(const std::vector<std::int32_t>&, Revocation) override {}
   void on_assign(const std::vector<std::int32_t>& p) override { assigned += p.size(); }
   std::size_t assigned = 0;
 };
@@ -93,6 +93,46 @@ TEST(KafkaClients, HeadersAndKeysArrive) {
   EXPECT_EQ(got[0].key, "C1");
   EXPECT_EQ(got[0].value, "payload");
   EXPECT_EQ(got[0].headers.at("reminderd-reason"), "undecodable");
+}
+
+// A static member fenced by a newer one with the same group.instance.id is
+// a fatal consumer error: it never fetches again. The daemon exits on it
+// (before, it logged a warning and sat without partitions for good, which is
+// how a broker restart once stalled the exactly-once chaos test).
+TEST(KafkaClients, FencedStaticMemberReportsFatalError) {
+  const std::string topic = testing::unique_name("fenced");
+  const std::string group = testing::unique_name("group");
+  testing::create_topics({topic}, 2);
+  metrics::NullProbes probes;
+  const Properties props = {{"bootstrap.servers", testing::bootstrap()},
+                            {"group.instance.id", testing::unique_name("instance")},
+                            {"session.timeout.ms", "10000"},
+                            {"heartbeat.interval.ms", "500"}};
+  NoRebalanceWork first_listener;
+  Consumer first(props, group, topic, probes, first_listener);
+  std::vector<MessageHandle> ignored;
+  const auto joined_by = std::chrono::steady_clock::now() + 60s;
+  while (first_listener.assigned == 0 && std::chrono::steady_clock::now() < joined_by) {
+    first.poll_batch(10, ignored);
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(first_listener.assigned, 2u);
+  EXPECT_FALSE(first.fatal_error());
+
+  NoRebalanceWork second_listener;
+  Consumer second(props, group, topic, probes, second_listener);
+  const auto fenced_by = std::chrono::steady_clock::now() + 60s;
+  while (!first.fatal_error() && std::chrono::steady_clock::now() < fenced_by) {
+    first.poll_batch(10, ignored);
+    second.poll_batch(10, ignored);
+    std::this_thread::sleep_for(10ms);
+  }
+  const auto fatal = first.fatal_error();
+  ASSERT_TRUE(fatal.has_value());
+  EXPECT_EQ(fatal->code, RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID) << fatal->message;
+  EXPECT_EQ(fatal->severity, Severity::kFatal);
+  EXPECT_FALSE(second.fatal_error());
+  second.close();
 }
 
 }  // namespace
