@@ -76,6 +76,7 @@ class Consumer {
   metrics::KafkaProbe& probe_;
   RebalanceListener& listener_;
   std::vector<std::int32_t> assignment_;
+  std::vector<rd_kafka_message_t*> batch_;  // poll_batch's buffer, reused
   bool closed_ = false;
 };
 
