@@ -454,11 +454,26 @@ constexpr std::pair<absl::string_view, absl::string_view> kOwnedKafkaKeys[] = {
     {"transactional.id", "delivery.transactional_id_prefix"},
 };
 
+// librdkafka 2.0.2's properties that carry a password or a private key.
+constexpr absl::string_view kSecretKafkaKeys[] = {
+    "sasl.password",         "ssl.key.password",  "ssl.keystore.password",
+    "ssl.key.pem",           "sasl.oauthbearer.client.secret",
+    "sasl.oauthbearer.config",
+};
+
 std::map<std::string, std::string> read_kafka(const Reader& r, const Val& v) {
   std::map<std::string, std::string> props;
   for (const Entry& e : read_entries(r, v)) {
     if (absl::StripAsciiWhitespace(e.key).empty()) {
       r.fail(e.key_mark, v.path, "empty property name");
+    }
+    if (is_secret_kafka_property(e.key)) {
+      // A bank's config files are versioned, backed up and pasted into
+      // tickets: a secret written in one is a leaked secret.
+      r.fail(e.key_mark, v.path,
+             absl::StrCat("'", e.key,
+                          "' is a secret and may not be written in the config file; set it in "
+                          "kafka_secrets with {file: PATH} or {env: VARIABLE}"));
     }
     for (const auto& [owned, instead] : kOwnedKafkaKeys) {
       if (e.key == owned) {
@@ -472,6 +487,41 @@ std::map<std::string, std::string> read_kafka(const Reader& r, const Val& v) {
   return props;
 }
 
+std::map<std::string, SecretRef> read_kafka_secrets(const Reader& r, const Val& v,
+                                                    const std::string& source) {
+  std::map<std::string, SecretRef> secrets;
+  for (const Entry& e : read_entries(r, v)) {
+    if (!is_secret_kafka_property(e.key)) {
+      r.fail(e.key_mark, v.path,
+             absl::StrCat("'", e.key, "' is not a secret property (expected one of: ",
+                          absl::StrJoin(kSecretKafkaKeys, ", "), "); set it in kafka"));
+    }
+    Fields f(r, e.value, {"file", "env"});
+    const auto file = f.get("file");
+    const auto env = f.get("env");
+    if (file.has_value() == env.has_value()) {
+      r.fail(e.value.mark, e.value.path, "expected exactly one of 'file' or 'env'");
+    }
+    SecretRef ref;
+    if (file) {
+      ref.source = SecretSource::kFile;
+      const std::filesystem::path p(read_nonempty_string(r, *file));
+      ref.location = (p.is_absolute() ? p : std::filesystem::path(source).parent_path() / p)
+                         .lexically_normal()
+                         .string();
+    } else {
+      ref.source = SecretSource::kEnv;
+      ref.location = read_nonempty_string(r, *env);
+      if (!is_env_name(ref.location)) {
+        r.fail(env->mark, env->path,
+               absl::StrCat("'", ref.location, "' is not an environment variable name"));
+      }
+    }
+    secrets[e.key] = std::move(ref);
+  }
+  return secrets;
+}
+
 std::string resolve_policy_path(const std::string& config_source, const std::string& policy) {
   const std::filesystem::path p(policy);
   if (p.is_absolute()) return p.lexically_normal().string();
@@ -480,11 +530,12 @@ std::string resolve_policy_path(const std::string& config_source, const std::str
 
 DaemonConfig read_daemon_config(const Reader& r, const Val& root, const std::string& source) {
   Fields f(r, root,
-           {"policy", "kafka", "topics", "consumer", "delivery", "http", "log", "shutdown",
-            "embedded_kafka", "demo"});
+           {"policy", "kafka", "kafka_secrets", "topics", "consumer", "delivery", "http", "log",
+            "shutdown", "embedded_kafka", "demo"});
   DaemonConfig c;
   c.policy_path = resolve_policy_path(source, read_nonempty_string(r, f.need("policy")));
   if (auto x = f.get("kafka")) c.kafka = read_kafka(r, *x);
+  if (auto x = f.get("kafka_secrets")) c.kafka_secrets = read_kafka_secrets(r, *x, source);
   if (auto x = f.get("topics")) c.topics = read_topics(r, *x);
   if (auto x = f.get("consumer")) c.consumer = read_consumer(r, *x);
   if (auto x = f.get("delivery")) c.delivery = read_delivery(r, *x);
@@ -497,6 +548,11 @@ DaemonConfig read_daemon_config(const Reader& r, const Val& root, const std::str
 }
 
 }  // namespace
+
+bool is_secret_kafka_property(std::string_view name) {
+  return std::find(std::begin(kSecretKafkaKeys), std::end(kSecretKafkaKeys),
+                   absl::string_view(name.data(), name.size())) != std::end(kSecretKafkaKeys);
+}
 
 Loaded<DaemonConfig> parse_daemon_config(std::string_view yaml_text, std::string_view source_name) {
   const std::string source(source_name);
