@@ -1,5 +1,6 @@
 #include "kafka/cluster_probe.h"
 
+#include <algorithm>
 #include <mutex>
 #include <string_view>
 
@@ -13,14 +14,24 @@ namespace {
 struct LastError {
   std::mutex mu;
   std::string text;
+  rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
 };
+
+// Errors after which waiting out the timeout cannot help: the caller's
+// backoff decides when to try again, and the event loop is not held.
+bool hopeless(rd_kafka_resp_err_t code) {
+  return code == RD_KAFKA_RESP_ERR__AUTHENTICATION || code == RD_KAFKA_RESP_ERR__SSL ||
+         code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || code == RD_KAFKA_RESP_ERR__RESOLVE;
+}
 
 void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
   auto* last = static_cast<LastError*>(opaque);
   std::lock_guard lock(last->mu);
   // Keep the first specific cause: "all brokers down" follows it and says less.
-  if (!last->text.empty() && err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) return;
-  last->text = reason != nullptr ? reason : rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err));
+  const auto code = static_cast<rd_kafka_resp_err_t>(err);
+  if (!last->text.empty() && code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) return;
+  last->text = reason != nullptr ? reason : rd_kafka_err2str(code);
+  last->code = code;
 }
 
 }  // namespace
@@ -43,12 +54,22 @@ std::optional<std::string> probe_cluster(const Properties& props,
   if (!rk) return std::string("cannot create Kafka client: ") + err;
   conf.release();
 
+  // Short metadata attempts until `timeout`, so that a refused connection or
+  // a failed login ends the probe at once instead of after the whole timeout.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   const rd_kafka_metadata_t* md = nullptr;
-  const auto e = rd_kafka_metadata(rk.get(), 1, nullptr, &md, static_cast<int>(timeout.count()));
-  rd_kafka_poll(rk.get(), 0);  // serves error_cb
-  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    const auto slice = std::clamp<std::chrono::milliseconds>(left, std::chrono::milliseconds(1),
+                                                             std::chrono::milliseconds(500));
+    const auto e = rd_kafka_metadata(rk.get(), 1, nullptr, &md, static_cast<int>(slice.count()));
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+    rd_kafka_poll(rk.get(), 0);  // serves error_cb
     std::lock_guard lock(last.mu);
-    return last.text.empty() ? std::string(rd_kafka_err2str(e)) : last.text;
+    if (hopeless(last.code) || std::chrono::steady_clock::now() >= deadline) {
+      return last.text.empty() ? std::string(rd_kafka_err2str(e)) : last.text;
+    }
   }
   std::optional<std::string> missing;
   for (const auto& name : must_exist) {
