@@ -15,13 +15,14 @@ struct LastError {
   std::mutex mu;
   std::string text;
   rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
+  bool all_brokers_down = false;
 };
 
 // Errors after which waiting out the timeout cannot help: the caller's
 // backoff decides when to try again, and the event loop is not held.
-bool hopeless(rd_kafka_resp_err_t code) {
-  return code == RD_KAFKA_RESP_ERR__AUTHENTICATION || code == RD_KAFKA_RESP_ERR__SSL ||
-         code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || code == RD_KAFKA_RESP_ERR__RESOLVE;
+bool hopeless(const LastError& e) {
+  return e.all_brokers_down || e.code == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+         e.code == RD_KAFKA_RESP_ERR__SSL || e.code == RD_KAFKA_RESP_ERR__RESOLVE;
 }
 
 void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
@@ -29,6 +30,7 @@ void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
   std::lock_guard lock(last->mu);
   // Keep the first specific cause: "all brokers down" follows it and says less.
   const auto code = static_cast<rd_kafka_resp_err_t>(err);
+  if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) last->all_brokers_down = true;
   if (!last->text.empty() && code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) return;
   last->text = reason != nullptr ? reason : rd_kafka_err2str(code);
   last->code = code;
@@ -40,12 +42,7 @@ std::optional<std::string> probe_cluster(const Properties& props,
                                          const std::vector<std::string>& must_exist,
                                          std::chrono::milliseconds timeout) {
   LastError last;
-  ConfHandle conf;
-  try {
-    conf = make_conf(props, {});
-  } catch (const std::exception& e) {
-    return std::string(e.what());
-  }
+  ConfHandle conf = make_conf(props, {});  // a bad property throws: a config error, not a wait
   route_logs(conf.get());
   rd_kafka_conf_set_error_cb(conf.get(), on_error);
   rd_kafka_conf_set_opaque(conf.get(), &last);
@@ -67,7 +64,7 @@ std::optional<std::string> probe_cluster(const Properties& props,
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
     rd_kafka_poll(rk.get(), 0);  // serves error_cb
     std::lock_guard lock(last.mu);
-    if (hopeless(last.code) || std::chrono::steady_clock::now() >= deadline) {
+    if (hopeless(last) || std::chrono::steady_clock::now() >= deadline) {
       return last.text.empty() ? std::string(rd_kafka_err2str(e)) : last.text;
     }
   }

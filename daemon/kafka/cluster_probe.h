@@ -17,7 +17,8 @@ namespace reminder::kafka {
 // (and visible to us); otherwise why not, in words fit for a log line and
 // /readyz: the client's own error where it has one ("SASL authentication
 // error: ...", "SSL handshake failed: ..."), else the metadata error, or the
-// first missing topic. Never contains a property value.
+// first missing topic. Never contains a property value. Throws
+// std::runtime_error (as make_conf) on a property librdkafka rejects.
 std::optional<std::string> probe_cluster(const Properties& props,
                                          const std::vector<std::string>& must_exist,
                                          std::chrono::milliseconds timeout);
