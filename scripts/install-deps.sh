@@ -16,6 +16,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev  # tests, micro-benchmarks
   libsystemd-dev          # sd_notify
   default-jdk-headless maven  # the real Kafka broker for integration tests
+  openssl                 # the test broker's throwaway CA and certificate (SASL_SSL tests)
   clang libclang-rt-14-dev  # libFuzzer + sanitizer runtimes for scripts/fuzz.sh (clang 14 on Debian 12)
   python3 prometheus      # test helpers (checkers); promtool + prometheus for tests/deploy
 )

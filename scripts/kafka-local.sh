@@ -13,10 +13,20 @@
 #   KAFKA_PORT             PLAINTEXT port (default 9092)
 #   KAFKA_CONTROLLER_PORT  CONTROLLER port (default KAFKA_PORT+1)
 #   KAFKA_STATE_DIR        config, data, logs, pid (default $REMINDERD_CACHE/kafka-run-$KAFKA_PORT)
+#   KAFKA_SASL_SSL_PORT    opt-in: also a SASL_SSL listener (TLS + SCRAM-SHA-512 or PLAIN) on this port,
+#                          with a throwaway CA and broker certificate (openssl, PEM keystore)
+#                          and one SCRAM user created at format time; an ACL authorizer
+#                          (anonymous PLAINTEXT clients are super users, so other tests are
+#                          unaffected; topics without ACLs stay open). Its files, in
+#                          $KAFKA_STATE_DIR/tls: ca.pem (trust anchor for clients),
+#                          scram-user, scram-password (random, mode 0600). Decided when the
+#                          state dir is formatted: `down` first to switch it on or off.
+#   KAFKA_SCRAM_USER       the SCRAM user (default reminderd)
 #   REMINDERD_CACHE        default ${XDG_CACHE_HOME:-$HOME/.cache}/reminderd; jars go to
 #                          $REMINDERD_CACHE/kafka-4.1.1/libs (fetched once with Maven)
 #
-# Only the bootstrap/status line goes to stdout; all diagnostics go to stderr.
+# Only the bootstrap/status line goes to stdout (plus `sasl_ssl=HOST:PORT tls_dir=DIR` with
+# KAFKA_SASL_SSL_PORT); all diagnostics go to stderr.
 # The broker logs (WARN and above) to $KAFKA_STATE_DIR/broker.log; its raw
 # stdout/stderr (JVM errors) to $KAFKA_STATE_DIR/console.log.
 set -euo pipefail
@@ -46,7 +56,14 @@ valid_port "$PORT" || die "bad KAFKA_PORT '$PORT'"
 CPORT="${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
 valid_port "$CPORT" || die "bad KAFKA_CONTROLLER_PORT '$CPORT'"
 ((CPORT != PORT)) || die "KAFKA_CONTROLLER_PORT must differ from KAFKA_PORT"
-readonly PORT CPORT
+SPORT="${KAFKA_SASL_SSL_PORT:-}"
+if [[ -n $SPORT ]]; then
+  valid_port "$SPORT" || die "bad KAFKA_SASL_SSL_PORT '$SPORT'"
+  ((SPORT != PORT && SPORT != CPORT)) || die "KAFKA_SASL_SSL_PORT must differ from the other ports"
+fi
+SCRAM_USER="${KAFKA_SCRAM_USER:-reminderd}"
+[[ $SCRAM_USER =~ ^[A-Za-z0-9._-]{1,64}$ ]] || die "bad KAFKA_SCRAM_USER '$SCRAM_USER'"
+readonly PORT CPORT SPORT SCRAM_USER
 readonly BOOTSTRAP="$HOST:$PORT"
 
 STATE="${KAFKA_STATE_DIR:-$CACHE/kafka-run-$PORT}"
@@ -57,6 +74,7 @@ readonly PIDFILE="$STATE/kafka.pid"
 readonly MARKER="$STATE/.reminderd-kafka-local"   # dirs without it are never deleted
 readonly BROKER_LOG="$STATE/broker.log"
 readonly CONSOLE_LOG="$STATE/console.log"
+readonly TLS_DIR="$STATE/tls"
 
 now() { printf '%s' "${EPOCHREALTIME/,/.}"; }
 elapsed_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
@@ -189,14 +207,79 @@ prepare_state_dir() {
   touch "$MARKER"
 }
 
+# ------------------------------------------------------------------- TLS + SASL
+
+# A throwaway CA and a broker certificate for 127.0.0.1 / localhost, made once
+# per state dir. The broker reads a PEM keystore (unencrypted PKCS#8 key, then
+# its certificate and the CA's); clients trust ca.pem.
+make_tls() {
+  [[ -f $TLS_DIR/broker-keystore.pem && -f $TLS_DIR/ca.pem ]] && return 0
+  command -v openssl >/dev/null || die "openssl not found (scripts/install-deps.sh installs it)"
+  local tmp
+  tmp=$(mktemp -d "$STATE/tls.tmp.XXXXXX")
+  (
+    set -e
+    cd "$tmp"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=reminderd-test-ca" \
+      -keyout ca.key -out ca.pem \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout broker.key -out broker.csr
+    printf '%s\n' "subjectAltName=IP:$HOST,DNS:localhost" "extendedKeyUsage=serverAuth" \
+      "basicConstraints=CA:FALSE" >broker.ext
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+      -extfile broker.ext -out broker.pem
+    openssl pkcs8 -topk8 -nocrypt -in broker.key -out broker.pk8
+    cat broker.pk8 broker.pem ca.pem >broker-keystore.pem
+    rm -f broker.key broker.pk8 broker.csr broker.ext ca.srl
+    # Random SCRAM password: letters and digits only (it goes into a
+    # --add-scram argument, where ',' ']' and '"' would need quoting).
+    head -c 48 /dev/urandom | base64 -w 0 | tr -dc 'A-Za-z0-9' | head -c 32 >scram-password
+    printf '%s' "$SCRAM_USER" >scram-user
+    chmod 644 ca.pem scram-user
+    chmod 755 .
+  ) >/dev/null 2>"$STATE/openssl.log" || { cat "$STATE/openssl.log" >&2; rm -rf "$tmp"; die "openssl failed"; }
+  rm -rf "$TLS_DIR"
+  mv "$tmp" "$TLS_DIR"
+  log "made a throwaway CA and broker certificate in $TLS_DIR"
+}
+
+sasl_ssl_properties() {
+  [[ -n $SPORT ]] || return 0
+  cat <<EOF
+# SCRAM-SHA-512 for the user made at format time. PLAIN (over TLS) for the
+# same user and password too: librdkafka before 2.6.1 (Debian 12 has 2.0.2)
+# sends a SCRAM proof that Kafka 4.x brokers reject (librdkafka#4895).
+sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SCRAM_USER="$(<"$TLS_DIR/scram-password")";
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$TLS_DIR/broker-keystore.pem
+listener.name.sasl_ssl.ssl.client.auth=none
+# ACLs for the authorization-failure tests. PLAINTEXT and CONTROLLER clients
+# are anonymous: super users, so nothing else notices the authorizer.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:ANONYMOUS
+allow.everyone.if.no.acl.found=true
+EOF
+}
+
 write_configs() {
+  local listeners="PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CPORT"
+  local advertised="PLAINTEXT://$HOST:$PORT"
+  local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  if [[ -n $SPORT ]]; then
+    listeners+=",SASL_SSL://$HOST:$SPORT"
+    advertised+=",SASL_SSL://$HOST:$SPORT"
+    protocols+=",SASL_SSL:SASL_SSL"
+  fi
   write_file_atomic "$STATE/server.properties" <<EOF
 # Generated by scripts/kafka-local.sh; rewritten on every start.
 process.roles=broker,controller
 node.id=1
-listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CPORT
-advertised.listeners=PLAINTEXT://$HOST:$PORT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=$listeners
+advertised.listeners=$advertised
+listener.security.protocol.map=$protocols
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 controller.quorum.voters=1@$HOST:$CPORT
@@ -209,6 +292,7 @@ transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+$(sasl_ssl_properties)
 EOF
   write_file_atomic "$STATE/log4j.properties" <<EOF
 log4j.rootLogger=WARN, file
@@ -231,7 +315,16 @@ EOF
 }
 
 format_if_needed() {
-  [[ -f $STATE/data/meta.properties ]] && return 0
+  if [[ -f $STATE/data/meta.properties ]]; then
+    # SCRAM users exist only if they were added at format time.
+    [[ -z $SPORT || -f $STATE/.sasl-ssl ]] ||
+      die "$STATE was formatted without KAFKA_SASL_SSL_PORT; run '$0 down' first"
+    return 0
+  fi
+  local -a scram=()
+  if [[ -n $SPORT ]]; then
+    scram=(--add-scram "SCRAM-SHA-512=[name=$SCRAM_USER,password=$(<"$TLS_DIR/scram-password")]")
+  fi
   local id
   # A Kafka Uuid: 16 random bytes, URL-safe base64 without padding; Kafka's own
   # generator avoids a leading '-' (looks like a CLI flag), so do we.
@@ -242,7 +335,8 @@ format_if_needed() {
   log "formatting $STATE/data (cluster id $id)"
   # No --standalone: it is refused together with controller.quorum.voters.
   timeout -k 5 120 "${JAVA_TOOL[@]}" kafka.tools.StorageTool format -t "$id" -c "$STATE/server.properties" \
-    --ignore-formatted >&2 || die "formatting $STATE/data failed"
+    --ignore-formatted "${scram[@]}" >&2 || die "formatting $STATE/data failed"
+  if [[ -n $SPORT ]]; then touch "$STATE/.sasl-ssl"; fi
 }
 
 wait_ready() { # pid: until the port accepts AND a metadata request succeeds
@@ -270,7 +364,9 @@ start_broker() {
   ensure_jars
   port_open "$PORT" && die "port $PORT is already in use by another process (not our broker in $STATE)"
   port_open "$CPORT" && die "controller port $CPORT is already in use by another process"
+  [[ -z $SPORT ]] || ! port_open "$SPORT" || die "SASL_SSL port $SPORT is already in use by another process"
   prepare_state_dir
+  if [[ -n $SPORT ]]; then make_tls; fi
   write_configs
   format_if_needed
   rm -f "$PIDFILE"
@@ -352,6 +448,7 @@ cmd_up() {
     start_broker
   fi
   echo "bootstrap=$BOOTSTRAP"
+  if [[ -n $SPORT ]]; then echo "sasl_ssl=$HOST:$SPORT tls_dir=$TLS_DIR"; fi
 }
 
 cmd_down() {
@@ -380,6 +477,7 @@ cmd_restart() {
   stop_broker || log "no broker was running for $STATE; starting one"
   start_broker
   echo "bootstrap=$BOOTSTRAP"
+  if [[ -n $SPORT ]]; then echo "sasl_ssl=$HOST:$SPORT tls_dir=$TLS_DIR"; fi
 }
 
 cmd_topic() {
@@ -400,7 +498,7 @@ cmd_topic() {
 }
 
 usage() {
-  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 

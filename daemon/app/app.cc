@@ -12,6 +12,7 @@
 #include "explain/customer_explain.h"
 #include "http/http_server.h"
 #include "kafka/changelog_reader.h"
+#include "kafka/cluster_probe.h"
 #include "kafka/topic_admin.h"
 #include "state/state_codec.h"
 
@@ -93,8 +94,14 @@ void App::start() {
   kafka_props_ = config_.kafka;
   if (options_.bootstrap_servers) kafka_props_["bootstrap.servers"] = *options_.bootstrap_servers;
   const auto& t = config_.topics;
+  const bool embedded = options_.embedded_kafka || config_.embedded_kafka.enabled;
+  // HTTP and signals first: while Kafka is out of reach, /readyz says why
+  // and SIGTERM ends the wait.
+  start_http();
+  wait_for_signal();
+  if (!embedded && !wait_for_kafka()) return;
 
-  if (options_.embedded_kafka || config_.embedded_kafka.enabled) {
+  if (embedded) {
     embedded_ = std::make_unique<kafka::EmbeddedKafka>(config_.embedded_kafka.brokers);
     for (const auto* name : {&t.input, &t.sms, &t.email, &t.call, &t.decisions, &t.dead_letter}) {
       embedded_->create_topic(*name, config_.embedded_kafka.partitions);
@@ -172,6 +179,31 @@ void App::start() {
   consumer_ = std::make_unique<kafka::Consumer>(kafka_props_, config_.consumer.group_id, t.input,
                                                 probes_, *this);
 
+  if (options_.demo || config_.demo.enabled) {
+    demo_producer_ = std::make_unique<kafka::Producer>(kafka_props_, kafka::Properties{}, metrics_null_,
+                                                       [](std::uint64_t, const kafka::KafkaError&, std::string_view) {});
+    demo_feed_ = std::make_unique<demo::DemoFeed>(
+        demo::DemoFeedOptions{config_.demo.customers, config_.demo.seed});
+    produce_demo_events();
+    logging::info("demo.started", {{"customers", config_.demo.customers},
+                                   {"events_per_second", config_.demo.events_per_second}});
+  }
+
+  report_timer_.expires_after(kReportEvery);
+  report_timer_.async_wait([this](auto ec) {
+    if (!ec) report();
+  });
+  logging::info("reminderd.started", {{"version", REMINDERD_VERSION},
+                                      {"group", config_.consumer.group_id},
+                                      {"input", t.input},
+                                      {"delivery", exactly_once_ ? "exactly_once" : "at_least_once"},
+                                      {"policy", policy_->name + "@" + policy_->version}});
+  sd_notify(0, "READY=1");
+  pet_watchdog();
+  schedule_tick(true);
+}
+
+void App::start_http() {
   admin_auth_ = http::load_admin_token(config_.http.admin_token_file, config_.http.admin_token_env);
   if (!config_.http.admin_token_file.empty() && !admin_auth_.enabled()) {
     // Fail closed, loudly: a configured but unreadable token would silently
@@ -188,31 +220,42 @@ void App::start() {
     logging::info("http.listening", {{"listen", listen}, {"port", http_->port()},
                                      {"admin", admin_auth_.enabled() ? admin_auth_.source : "disabled"}});
   }
+}
 
-  if (options_.demo || config_.demo.enabled) {
-    demo_producer_ = std::make_unique<kafka::Producer>(kafka_props_, kafka::Properties{}, metrics_null_,
-                                                       [](std::uint64_t, const kafka::KafkaError&, std::string_view) {});
-    demo_feed_ = std::make_unique<demo::DemoFeed>(
-        demo::DemoFeedOptions{config_.demo.customers, config_.demo.seed});
-    produce_demo_events();
-    logging::info("demo.started", {{"customers", config_.demo.customers},
-                                   {"events_per_second", config_.demo.events_per_second}});
+bool App::wait_for_kafka() {
+  if (auto caveat = kafka::client_caveat(kafka_props_)) {
+    logging::warn("kafka.client_caveat", {{"reason", *caveat}});
   }
-
-  wait_for_signal();
-
-  report_timer_.expires_after(kReportEvery);
-  report_timer_.async_wait([this](auto ec) {
-    if (!ec) report();
-  });
-  logging::info("reminderd.started", {{"version", REMINDERD_VERSION},
-                                      {"group", config_.consumer.group_id},
-                                      {"input", t.input},
-                                      {"delivery", exactly_once_ ? "exactly_once" : "at_least_once"},
-                                      {"policy", policy_->name + "@" + policy_->version}});
-  sd_notify(0, "READY=1");
-  pet_watchdog();
-  schedule_tick(true);
+  const auto& t = config_.topics;
+  // Topics the daemon will not create must exist before anything is read:
+  // an output that is missing would stop the daemon at its first record.
+  std::vector<std::string> must_exist;
+  if (!t.create_missing) {
+    must_exist = {t.input, t.sms, t.email, t.call, t.decisions, t.dead_letter, t.changelog};
+  }
+  constexpr auto kProbeTimeout = std::chrono::seconds(5);
+  constexpr auto kMaxBackoff = std::chrono::seconds(30);
+  auto backoff = std::chrono::milliseconds(500);
+  for (int attempt = 1;; ++attempt) {
+    auto why = kafka::probe_cluster(kafka_props_, must_exist, kProbeTimeout);
+    if (!why) break;
+    kafka_wait_reason_ = "waiting for Kafka: " + *why;
+    logging::error("kafka.unavailable",
+                   {{"attempt", attempt}, {"reason", *why}, {"retry_in_ms", backoff.count()}});
+    // Serve HTTP and signals meanwhile (the probe itself blocks up to kProbeTimeout).
+    io_.restart();
+    io_.run_for(backoff);
+    if (stopped_) return false;
+    if (draining_) {
+      logging::info("drain.done", {{"consumed", consumed_total_}});
+      finish(kExitOk);
+      return false;
+    }
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, kMaxBackoff);
+  }
+  if (!kafka_wait_reason_.empty()) logging::info("kafka.available", {});
+  kafka_wait_reason_.clear();
+  return true;
 }
 
 void App::pet_watchdog() {
@@ -729,10 +772,11 @@ void App::produce_demo_events() {
 
 std::string App::metrics_text() { return probes_.render(); }
 
-bool App::live() { return !stopped_ && !producer_->fatal_error(); }
+bool App::live() { return !stopped_ && (!producer_ || !producer_->fatal_error()); }
 
 http::ReadyState App::ready() {
   if (draining_) return {false, "draining"};
+  if (!kafka_wait_reason_.empty()) return {false, kafka_wait_reason_};
   if (!consumer_ || consumer_->assignment().empty()) return {false, "no partitions assigned"};
   if (producer_->fatal_error()) return {false, "producer failed"};
   return {true, ""};

@@ -105,6 +105,11 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   void produce_demo_events();
   void wait_for_signal();
   void pet_watchdog();
+  // Until the cluster answers (and topics it will not create exist): retries
+  // with backoff, the loop serving HTTP and signals in between. False if a
+  // signal or failure ended the wait.
+  bool wait_for_kafka();
+  void start_http();
 
   config::DaemonConfig config_;
   RunOptions options_;
@@ -130,6 +135,7 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   kafka::OffsetMap consumed_;
   kafka::OffsetMap txn_committed_;  // exactly-once: offsets in the last committed transaction
   http::AdminAuth admin_auth_;
+  std::string kafka_wait_reason_;  // non-empty while start-up waits for Kafka (/readyz says it)
 
   boost::asio::io_context io_;
   boost::asio::steady_timer tick_timer_{io_};

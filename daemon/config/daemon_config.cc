@@ -3,6 +3,7 @@
 #include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <variant>
@@ -229,6 +231,59 @@ class Fields {
   std::vector<Entry> entries_;
 };
 
+// How many YAML documents `text` holds (up to kMax + 1), and where the
+// second one's root node starts. Events only: no nodes are built.
+struct DocumentCount {
+  static constexpr int kMax = 16;
+  int documents = 0;
+  YAML::Mark second_at = YAML::Mark::null_mark();
+};
+
+class DocumentCounter final : public YAML::EventHandler {
+ public:
+  explicit DocumentCounter(DocumentCount& count) : count_(count) {}
+  void OnDocumentStart(const YAML::Mark&) override {
+    ++count_.documents;
+    root_pending_ = count_.documents == 2;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& m) {
+    if (!root_pending_) return;
+    count_.second_at = m;
+    root_pending_ = false;
+  }
+  DocumentCount& count_;
+  bool root_pending_ = false;
+};
+
+DocumentCount count_documents(const std::string& text) {
+  DocumentCount count;
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter(count);
+  while (count.documents <= DocumentCount::kMax && parser.HandleNextDocument(counter)) {
+  }
+  return count;
+}
+
 Val load_root(const Reader& r, const std::string& text, absl::string_view what) {
   // yaml-cpp 0.7 never returns on some inputs whose line starts with a
   // comma (found by fuzzing: ", x", "[a]\n, x"); such a line is never needed
@@ -249,14 +304,21 @@ Val load_root(const Reader& r, const std::string& text, absl::string_view what) 
       line_start = false;
     }
   }
-  std::vector<YAML::Node> docs = YAML::LoadAll(text);
-  if (docs.empty() || docs.front().IsNull()) {
+  // Count the documents first, bounded: YAML::LoadAll never returns on some
+  // 2-3 byte inputs ("!,", "[],", "&a,": found by fuzzing), whose documents
+  // consume no input; each HandleNextDocument call does return.
+  const DocumentCount count = count_documents(text);
+  if (count.documents > 1) {
+    r.fail(count.second_at, "",
+           count.documents > DocumentCount::kMax
+               ? absl::StrCat("expected one YAML document, found more than ", DocumentCount::kMax)
+               : absl::StrCat("expected one YAML document, found ", count.documents));
+  }
+  const YAML::Node doc = YAML::Load(text);
+  if (count.documents == 0 || doc.IsNull()) {
     r.fail(YAML::Mark::null_mark(), "", absl::StrCat("empty ", what, " (expected a map)"));
   }
-  if (docs.size() > 1) {
-    r.fail(docs[1].Mark(), "", absl::StrCat("expected one YAML document, found ", docs.size()));
-  }
-  Val root{docs.front(), "", docs.front().Mark()};
+  Val root{doc, "", doc.Mark()};
   if (!root.node.IsMap()) {
     r.fail(root.mark, "",
            absl::StrCat("expected a map at the top level, got ", describe(root.node)));
@@ -454,11 +516,26 @@ constexpr std::pair<absl::string_view, absl::string_view> kOwnedKafkaKeys[] = {
     {"transactional.id", "delivery.transactional_id_prefix"},
 };
 
+// librdkafka 2.0.2's properties that carry a password or a private key.
+constexpr absl::string_view kSecretKafkaKeys[] = {
+    "sasl.password",         "ssl.key.password",  "ssl.keystore.password",
+    "ssl.key.pem",           "sasl.oauthbearer.client.secret",
+    "sasl.oauthbearer.config",
+};
+
 std::map<std::string, std::string> read_kafka(const Reader& r, const Val& v) {
   std::map<std::string, std::string> props;
   for (const Entry& e : read_entries(r, v)) {
     if (absl::StripAsciiWhitespace(e.key).empty()) {
       r.fail(e.key_mark, v.path, "empty property name");
+    }
+    if (is_secret_kafka_property(e.key)) {
+      // A bank's config files are versioned, backed up and pasted into
+      // tickets: a secret written in one is a leaked secret.
+      r.fail(e.key_mark, v.path,
+             absl::StrCat("'", e.key,
+                          "' is a secret and may not be written in the config file; set it in "
+                          "kafka_secrets with {file: PATH} or {env: VARIABLE}"));
     }
     for (const auto& [owned, instead] : kOwnedKafkaKeys) {
       if (e.key == owned) {
@@ -472,6 +549,45 @@ std::map<std::string, std::string> read_kafka(const Reader& r, const Val& v) {
   return props;
 }
 
+std::map<std::string, SecretRef> read_kafka_secrets(const Reader& r, const Val& v,
+                                                    const std::string& source) {
+  std::map<std::string, SecretRef> secrets;
+  for (const Entry& e : read_entries(r, v)) {
+    if (!is_secret_kafka_property(e.key)) {
+      r.fail(e.key_mark, v.path,
+             absl::StrCat("'", e.key, "' is not a secret property (expected one of: ",
+                          absl::StrJoin(kSecretKafkaKeys, ", "), "); set it in kafka"));
+    }
+    if (!e.value.node.IsMap()) {
+      // Not wrong_type(): that would print the value, likely the secret itself.
+      r.fail(e.value.mark, e.value.path, "expected {file: PATH} or {env: VARIABLE}");
+    }
+    Fields f(r, e.value, {"file", "env"});
+    const auto file = f.get("file");
+    const auto env = f.get("env");
+    if (file.has_value() == env.has_value()) {
+      r.fail(e.value.mark, e.value.path, "expected exactly one of 'file' or 'env'");
+    }
+    SecretRef ref;
+    if (file) {
+      ref.source = SecretSource::kFile;
+      const std::filesystem::path p(read_nonempty_string(r, *file));
+      ref.location = (p.is_absolute() ? p : std::filesystem::path(source).parent_path() / p)
+                         .lexically_normal()
+                         .string();
+    } else {
+      ref.source = SecretSource::kEnv;
+      ref.location = read_nonempty_string(r, *env);
+      if (!is_env_name(ref.location)) {
+        r.fail(env->mark, env->path,
+               absl::StrCat("'", ref.location, "' is not an environment variable name"));
+      }
+    }
+    secrets[e.key] = std::move(ref);
+  }
+  return secrets;
+}
+
 std::string resolve_policy_path(const std::string& config_source, const std::string& policy) {
   const std::filesystem::path p(policy);
   if (p.is_absolute()) return p.lexically_normal().string();
@@ -480,11 +596,12 @@ std::string resolve_policy_path(const std::string& config_source, const std::str
 
 DaemonConfig read_daemon_config(const Reader& r, const Val& root, const std::string& source) {
   Fields f(r, root,
-           {"policy", "kafka", "topics", "consumer", "delivery", "http", "log", "shutdown",
-            "embedded_kafka", "demo"});
+           {"policy", "kafka", "kafka_secrets", "topics", "consumer", "delivery", "http", "log",
+            "shutdown", "embedded_kafka", "demo"});
   DaemonConfig c;
   c.policy_path = resolve_policy_path(source, read_nonempty_string(r, f.need("policy")));
   if (auto x = f.get("kafka")) c.kafka = read_kafka(r, *x);
+  if (auto x = f.get("kafka_secrets")) c.kafka_secrets = read_kafka_secrets(r, *x, source);
   if (auto x = f.get("topics")) c.topics = read_topics(r, *x);
   if (auto x = f.get("consumer")) c.consumer = read_consumer(r, *x);
   if (auto x = f.get("delivery")) c.delivery = read_delivery(r, *x);
@@ -497,6 +614,11 @@ DaemonConfig read_daemon_config(const Reader& r, const Val& root, const std::str
 }
 
 }  // namespace
+
+bool is_secret_kafka_property(std::string_view name) {
+  return std::find(std::begin(kSecretKafkaKeys), std::end(kSecretKafkaKeys),
+                   absl::string_view(name.data(), name.size())) != std::end(kSecretKafkaKeys);
+}
 
 Loaded<DaemonConfig> parse_daemon_config(std::string_view yaml_text, std::string_view source_name) {
   const std::string source(source_name);

@@ -79,12 +79,31 @@ struct DemoConfig {
   std::uint64_t seed = 1;
 };
 
+// Where a secret comes from: never the secret itself, which stays out of the
+// config file (and so out of backups, diffs, tickets and `check-config`
+// output). Read at start by config::resolve_secrets (config/secrets.h).
+enum class SecretSource : std::uint8_t {
+  kFile,  // the file's bytes, one trailing newline dropped
+  kEnv,   // an environment variable
+};
+
+struct SecretRef {
+  SecretSource source = SecretSource::kFile;
+  std::string location;  // absolute path (resolved against the config's directory) or variable name
+};
+
+// librdkafka properties that hold a secret. In `kafka:` they are an error;
+// `kafka_secrets:` accepts these and nothing else.
+bool is_secret_kafka_property(std::string_view name);
+
 struct DaemonConfig {
   // The `policy` key resolved against the config file's directory (an
   // absolute `policy` is kept as is).
   std::string policy_path;
   // librdkafka properties passed through verbatim (like `kcat -X`), sorted.
   std::map<std::string, std::string> kafka;
+  // Secret librdkafka properties by source (`kafka_secrets:`), sorted.
+  std::map<std::string, SecretRef> kafka_secrets;
   TopicsConfig topics;
   ConsumerConfig consumer;
   DeliveryConfig delivery;

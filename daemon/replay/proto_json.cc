@@ -162,8 +162,13 @@ class Parser {
         std::string_view(p_, word.size()) != word) {
       return false;
     }
+    const char* start = p_;
     p_ += word.size();
-    return at_delimiter();
+    if (at_delimiter()) return true;
+    // Rewind: after "true" failed in "truefalse", "false" must not match at
+    // the moved position (found by fuzzing).
+    p_ = start;
+    return false;
   }
 
   bool object(Message& m, int depth) {

@@ -249,7 +249,7 @@ const BadCase kBadConfigs[] = {
      "same_topic_twice.yaml:5:8: topics.sms: 'account-events' is also topics.input; each role "
      "needs its own topic"},
     {"unknown_key.yaml",
-     "unknown_key.yaml:3:1: unknown key 'topic' (expected one of: policy, kafka, topics, consumer, "
+     "unknown_key.yaml:3:1: unknown key 'topic' (expected one of: policy, kafka, kafka_secrets, topics, consumer, "
      "delivery, http, log, shutdown, embedded_kafka, demo)"},
     {"yaml_syntax_error.yaml",
      "yaml_syntax_error.yaml:3:1: YAML syntax error: end of map flow not found"},

@@ -66,6 +66,13 @@ struct DaemonOptions {
   std::string delivery_mode = "at_least_once";
   std::string instance_id;  // group.instance.id (static membership), optional
   int session_timeout_ms = 10000;
+  // Security and fault tests: another bootstrap (a SASL_SSL listener, a
+  // port nobody listens on), more `kafka:` lines ("  key: value\n" each),
+  // more top-level YAML (kafka_secrets:, log:), and topics.create_missing.
+  std::string bootstrap;
+  std::string extra_kafka;
+  std::string extra_yaml;
+  bool create_missing = true;
 };
 
 class DaemonUnderTest {
@@ -77,7 +84,9 @@ class DaemonUnderTest {
     write(dir_ / "policy.yaml", policy_yaml);
     write(dir_ / "reminderd.yaml",
           "policy: policy.yaml\n"
-          "kafka:\n  bootstrap.servers: " + bootstrap() + "\n" +
+          "kafka:\n  bootstrap.servers: " +
+              (options.bootstrap.empty() ? bootstrap() : options.bootstrap) + "\n" +
+              options.extra_kafka +
               (options.instance_id.empty() ? std::string()
                                            : "  group.instance.id: " + options.instance_id + "\n") +
               "  session.timeout.ms: " + std::to_string(options.session_timeout_ms) + "\n" +
@@ -86,6 +95,8 @@ class DaemonUnderTest {
               topics.email + "\n  call: " + topics.call + "\n  decisions: " + topics.decisions +
               "\n  dead_letter: " + topics.dead_letter + "\n  changelog: " + topics.changelog +
               "\n  partitions: " + std::to_string(topics.partitions) + "\n"
+          "  create_missing: " + std::string(options.create_missing ? "true" : "false") +
+              "\n" + options.extra_yaml +
           "consumer:\n  group_id: " + topics.group + "\n"
           "delivery:\n  mode: " + options.delivery_mode + "\n"
           "http:\n  listen: \"127.0.0.1:0\"\n"
@@ -111,6 +122,7 @@ class DaemonUnderTest {
   }
   std::string log_path() const { return (dir_ / "reminderd.log").string(); }
   std::string log() const { return read_file(log_path()); }
+  std::filesystem::path dir() const { return dir_; }
 
  private:
   // For diagnosing a failing run, not set in CI: REMINDERD_E2E_LOG_LEVEL

@@ -51,10 +51,16 @@ void check_rejection(const Rejection& r, const AccountEvent& e) {
   }
   // The detail names fields; it must never carry a value from the record.
   // A value could match the fixed wording by accident ("_id is"), so only
-  // values with a character that no detail ever contains count.
+  // values with a character that no detail ever contains count. The one '@'
+  // of the fixed wording, in "(local@domain, ASCII)", is taken out first: an
+  // id "cal@do" is no echo (found by this fuzzer).
+  std::string detail = r.detail;
+  if (auto at = detail.find("local@domain"); at != std::string::npos) {
+    detail.replace(at, std::string_view("local@domain").size(), "local_domain");
+  }
   auto must_not_echo = [&](const std::string& v) {
     if (v.size() < 6 || v.find_first_of("#@!$%&*=?~|{}") == std::string::npos) return;
-    if (r.detail.find(v) != std::string::npos) fail("detail echoes a value", r.detail);
+    if (detail.find(v) != std::string::npos) fail("detail echoes a value", r.detail);
   };
   must_not_echo(e.event_id());
   must_not_echo(e.customer_id());

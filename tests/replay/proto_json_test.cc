@@ -113,6 +113,9 @@ TEST(ProtoJson, EdgeCasesEitherAgreeOrAreDeclined) {
            R"({"delinquency":{},"payment":{}})",             // two oneof members
            R"({"eventId":"x",})",                            // trailing comma
            R"({"flag":{"active":"true"}})",                  // bool as string
+           R"({"flag":{"active":truefalse}})",               // not false (fuzz finding)
+           R"({"flag":{"active":falsetrue}})",
+           R"({"flag":{"active":tru}})",
            R"({"delinquency":{"daysPastDue":5.0}})",         // float for an int
            R"({"delinquency":{"daysPastDue":1e1}})",
            R"({"delinquency":{"daysPastDue":01}})",          // leading zero
