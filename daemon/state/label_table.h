@@ -25,6 +25,9 @@ class LabelTable {
   LabelTable();
   LabelTable(const LabelTable&) = delete;
   LabelTable& operator=(const LabelTable&) = delete;
+  // Moving keeps the strings where they are (std::deque), so the index stays valid.
+  LabelTable(LabelTable&&) = default;
+  LabelTable& operator=(LabelTable&&) = default;
 
   // Throws std::length_error past 65,536 distinct strings: with a few dozen
   // templates per policy that takes thousands of policy versions, a bug.

@@ -67,6 +67,8 @@ void encode_state(const CustomerState& s, const LabelTable& labels, std::string&
 
 StateEncoder::StateEncoder() : record_(std::make_unique<reminder::v1::CustomerStateRecord>()) {}
 StateEncoder::~StateEncoder() = default;
+StateEncoder::StateEncoder(StateEncoder&&) noexcept = default;
+StateEncoder& StateEncoder::operator=(StateEncoder&&) noexcept = default;
 
 void StateEncoder::encode(const CustomerState& s, const LabelTable& labels, std::string& out) {
   // Clear() keeps the repeated sub-messages and string buffers for reuse.

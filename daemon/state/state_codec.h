@@ -30,6 +30,8 @@ class StateEncoder {
   ~StateEncoder();
   StateEncoder(const StateEncoder&) = delete;
   StateEncoder& operator=(const StateEncoder&) = delete;
+  StateEncoder(StateEncoder&&) noexcept;
+  StateEncoder& operator=(StateEncoder&&) noexcept;
   void encode(const CustomerState& state, const LabelTable& labels, std::string& out);
 
  private:
