@@ -335,21 +335,20 @@ void App::tick() {
       if (txn_open_ && !commit_transaction()) return;
       logging::info("drain.done", {{"consumed", consumed_total_}});
       finish(kExitOk);
-    } else if (tracker_.outstanding() == 0) {
+    } else {
       write_changelog();
-      if (tracker_.outstanding() == 0) {
-        maybe_commit(true);
+      maybe_commit(true);
+      if (tracker_.settled()) {
+        // Outputs, then the changelog behind them, all acknowledged.
         if (auto offsets = tracker_.committable()) consumer_->commit(*offsets, false);
         logging::info("drain.done", {{"consumed", consumed_total_}});
         finish(kExitOk);
-        return;
+      } else if (now > drain_deadline_) {
+        logging::error("drain.timeout", {{"outstanding", tracker_.outstanding()}});
+        finish(kExitDrainTimeout);
+      } else {
+        schedule_tick(false);
       }
-      schedule_tick(false);
-    } else if (now > drain_deadline_) {
-      logging::error("drain.timeout", {{"outstanding", tracker_.outstanding()}});
-      finish(kExitDrainTimeout);
-    } else {
-      schedule_tick(false);
     }
     return;
   }
@@ -550,9 +549,10 @@ void App::process(rd_kafka_message_t& m) {
 void App::maybe_commit(bool force_seal) {
   const absl::Time now = clock_.now();
   if (force_seal || now - last_seal_ >= absl::Milliseconds(config_.delivery.commit_interval_ms)) {
-    tracker_.seal(consumed_);
+    seal_epoch();
     last_seal_ = now;
   }
+  release_changelog();
   if (auto offsets = tracker_.committable(); offsets && !offsets->empty()) {
     consumer_->commit(*offsets, true);
   }
@@ -571,9 +571,12 @@ void App::on_revoke(const std::vector<std::int32_t>& partitions, kafka::Revocati
       if (exactly_once_) {
         if (txn_open_) commit_transaction();  // on failure the new owner restores the committed state
       } else {
+        // Outputs first, then the changelog behind them, then the offsets.
+        seal_epoch();
         producer_->flush(std::chrono::seconds(30));
-        if (tracker_.outstanding() == 0 && !delivery_error_) {
-          tracker_.seal(consumed_);
+        release_changelog();
+        producer_->flush(std::chrono::seconds(30));
+        if (tracker_.settled() && !delivery_error_) {
           if (auto offsets = tracker_.committable()) consumer_->commit(*offsets, false);
         }
         tracker_.reset();
@@ -592,6 +595,7 @@ void App::on_revoke(const std::vector<std::int32_t>& partitions, kafka::Revocati
         if (txn_open_ && !abort_transaction("assignment lost")) return;
       } else {
         tracker_.reset();  // at-least-once: commit nothing; the outputs may come twice
+        staged_changelog_.clear();
       }
       break;
   }
@@ -676,6 +680,15 @@ void App::write_changelog() {
   for (auto& [partition, dispatcher] : partitions_) {
     const std::int32_t p = partition;
     dispatcher->take_changed([&](const state::CustomerState& c) {
+      if (!exactly_once_) {
+        // At-least-once: held until the outputs of these events are
+        // acknowledged (kafka::CommitTracker, release_changelog()).
+        auto& r = staged_changelog_.emplace_back();
+        r.partition = p;
+        r.key = c.customer_id;
+        dispatcher->encode(c, r.value);
+        return;
+      }
       dispatcher->encode(c, changelog_buffer_);
       const auto epoch = tracker_.on_produced();
       if (auto err = producer_->produce(config_.topics.changelog, c.customer_id, changelog_buffer_,
@@ -685,6 +698,24 @@ void App::write_changelog() {
       }
     });
   }
+}
+
+void App::seal_epoch() {
+  tracker_.seal(consumed_, std::move(staged_changelog_));
+  staged_changelog_.clear();
+}
+
+void App::release_changelog() {
+  // A failed output counts as acknowledged: never let its events' state out.
+  if (delivery_error_ || sink_->error()) return;
+  tracker_.release_changelog([&](std::uint64_t epoch, const kafka::ChangelogRecord& r) {
+    tracker_.on_produced(epoch);
+    if (auto err = producer_->produce(config_.topics.changelog, r.key, r.value, {}, epoch,
+                                      r.partition)) {
+      tracker_.on_acknowledged(epoch);
+      if (!delivery_error_) delivery_error_ = err;
+    }
+  });
 }
 
 void App::begin_drain(std::string_view why) {

@@ -91,7 +91,13 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   // State by input partition: restore on assignment, drop on revocation.
   bool restore_partitions(const std::vector<std::int32_t>& partitions);
   pipeline::Dispatcher* dispatcher_for(std::int32_t partition);
+  // Exactly-once: the changed customers' records into the transaction.
+  // At-least-once: staged for the next seal (see kafka::CommitTracker).
   void write_changelog();
+  void seal_epoch();
+  // At-least-once: produces the changelog records whose events' outputs are
+  // all acknowledged.
+  void release_changelog();
   // Exactly-once: one transaction holds outputs, changelog and offsets.
   void begin_transaction_if_needed();
   bool commit_transaction();
@@ -130,6 +136,7 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   absl::Time txn_started_ = absl::InfinitePast();
   std::int64_t txn_events_ = 0;
   std::string changelog_buffer_;
+  std::vector<kafka::ChangelogRecord> staged_changelog_;  // at-least-once, until the next seal
   std::array<bool, 3> paused_ = {false, false, false};
   kafka::CommitTracker tracker_;
   kafka::OffsetMap consumed_;

@@ -271,14 +271,13 @@ TEST(KafkaFaults, WriteDeniedOnOutputTopicIsHeldUntilAllowed) {
   expect_clean_log(daemon.log(), {read_file(t.tls_dir + "/scram-password")});
 }
 
-// At-least-once: the daemon stops (exit 3) before committing past the event.
-// DISABLED: KNOWN BUG. The customer's changelog record (which lists the
-// event id) is acknowledged before the failed SMS, so after the restart the
-// replayed event is a duplicate and the SMS is never sent: lost. Exactly-once
-// (above) is not affected. Fix: in at-least-once, write a customer's
-// changelog record only after the outputs of the events it contains are
-// acknowledged. Run with --gtest_also_run_disabled_tests to reproduce.
-TEST(KafkaFaults, DISABLED_WriteDeniedAtLeastOnceStopsAndRedeliversAfterRestart) {
+// At-least-once: the daemon stops (exit 3) before committing past the event,
+// and after the restart the SMS goes out. This used to lose the SMS: the
+// customer's changelog record (which lists the event id) was acknowledged
+// before the failed SMS, so the replayed event was skipped as a duplicate.
+// The changelog now goes out only behind its events' acknowledged outputs
+// (kafka::CommitTracker).
+TEST(KafkaFaults, WriteDeniedAtLeastOnceStopsAndRedeliversAfterRestart) {
   DeniedSmsTopic t;
   ASSERT_FALSE(t.sasl_bootstrap.empty()) << "run via ctest";
   t.deny();
