@@ -121,8 +121,7 @@ TEST(ExplainOutput, MasksPhoneAndEmail) {
   auto h = contacted_customer();
   rules::ZoneCatalog zones;
   const auto p = policy();
-  const std::string json =
-      explain::explain_customer(h.customer("C1"), *p, zones, h.now());
+  const std::string json = explain::explain_customer(h.customer("C1"), *p, zones, h.now());
   EXPECT_EQ(json.find(kPhone), std::string::npos) << json;
   EXPECT_EQ(json.find("5550001234"), std::string::npos) << json;
   EXPECT_EQ(json.find(kEmail), std::string::npos) << json;
