@@ -32,9 +32,9 @@ DaemonConfig config_of(const Loaded<DaemonConfig>& loaded) {
 }
 
 TEST(KafkaSecrets, EverySecretPropertyIsRejectedInTheKafkaMap) {
-  for (const char* key : {"sasl.password", "ssl.key.password", "ssl.keystore.password",
-                          "ssl.key.pem", "sasl.oauthbearer.client.secret",
-                          "sasl.oauthbearer.config"}) {
+  for (const char* key :
+       {"sasl.password", "ssl.key.password", "ssl.keystore.password", "ssl.key.pem",
+        "sasl.oauthbearer.client.secret", "sasl.oauthbearer.config"}) {
     EXPECT_TRUE(is_secret_kafka_property(key)) << key;
     const std::string yaml =
         std::string("policy: p.yaml\nkafka:\n  sasl.username: u\n  ") + key + ": hunter2\n";
@@ -49,13 +49,13 @@ TEST(KafkaSecrets, EverySecretPropertyIsRejectedInTheKafkaMap) {
 }
 
 TEST(KafkaSecrets, FileAndEnvReferencesAreRead) {
-  const auto c = config_of(parse_daemon_config(
-      "policy: p.yaml\n"
-      "kafka:\n  security.protocol: SASL_SSL\n"
-      "kafka_secrets:\n"
-      "  sasl.password: {file: secrets/kafka-password}\n"
-      "  ssl.key.password: {env: REMINDERD_KEY_PASSWORD}\n",
-      "/etc/reminderd/reminderd.yaml"));
+  const auto c =
+      config_of(parse_daemon_config("policy: p.yaml\n"
+                                    "kafka:\n  security.protocol: SASL_SSL\n"
+                                    "kafka_secrets:\n"
+                                    "  sasl.password: {file: secrets/kafka-password}\n"
+                                    "  ssl.key.password: {env: REMINDERD_KEY_PASSWORD}\n",
+                                    "/etc/reminderd/reminderd.yaml"));
   ASSERT_EQ(c.kafka_secrets.size(), 2u);
   EXPECT_EQ(c.kafka_secrets.at("sasl.password").source, SecretSource::kFile);
   EXPECT_EQ(c.kafka_secrets.at("sasl.password").location, "/etc/reminderd/secrets/kafka-password");
@@ -124,8 +124,7 @@ class SecretFiles : public ::testing::Test {
 
 TEST_F(SecretFiles, FileContentLessOneTrailingNewline) {
   EXPECT_EQ(value_of(resolve_secrets(one(SecretSource::kFile, file("a", "s3cret\n")))), "s3cret");
-  EXPECT_EQ(value_of(resolve_secrets(one(SecretSource::kFile, file("b", "s3cret\r\n")))),
-            "s3cret");
+  EXPECT_EQ(value_of(resolve_secrets(one(SecretSource::kFile, file("b", "s3cret\r\n")))), "s3cret");
   EXPECT_EQ(value_of(resolve_secrets(one(SecretSource::kFile, file("c", "s3cret")))), "s3cret");
   EXPECT_EQ(value_of(resolve_secrets(one(SecretSource::kFile, file("d", " spaced \n\n")))),
             " spaced \n");

@@ -133,8 +133,9 @@ TEST(DeadLetterE2E, EveryRejectReasonIsDeadLetteredAndEveryOffsetAccountedFor) {
     producer.send(topics.input, b.key, b.value);
     if (!b.reason.empty()) reasons_sent.insert(b.reason);
     // A good event after each bad one: processing goes on.
-    producer.send(topics.input, "D3", delinquency("good-after-" + std::to_string(&b - &bad[0]),
-                                                   "D3", 200).SerializeAsString());
+    producer.send(
+        topics.input, "D3",
+        delinquency("good-after-" + std::to_string(&b - &bad[0]), "D3", 200).SerializeAsString());
   }
   producer.send(topics.input, "D1", delinquency("dup", "D1").SerializeAsString());
   producer.send(topics.input, "D1", delinquency("dup", "D1").SerializeAsString());  // duplicate

@@ -48,18 +48,16 @@ std::string change_acl(bool add, const std::string& topic, const std::string& pr
   rd_kafka_queue_t* q = rd_kafka_queue_new(admin.rk);
   std::string failure;
   if (add) {
-    rd_kafka_AclBinding_t* b =
-        rd_kafka_AclBinding_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str(),
-                                RD_KAFKA_RESOURCE_PATTERN_LITERAL, principal.c_str(), "*", op,
-                                permission, err, sizeof err);
+    rd_kafka_AclBinding_t* b = rd_kafka_AclBinding_new(
+        RD_KAFKA_RESOURCE_TOPIC, topic.c_str(), RD_KAFKA_RESOURCE_PATTERN_LITERAL,
+        principal.c_str(), "*", op, permission, err, sizeof err);
     if (b == nullptr) return err;
     rd_kafka_CreateAcls(admin.rk, &b, 1, nullptr, q);
     rd_kafka_AclBinding_destroy(b);
   } else {
-    rd_kafka_AclBindingFilter_t* f =
-        rd_kafka_AclBindingFilter_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str(),
-                                      RD_KAFKA_RESOURCE_PATTERN_LITERAL, principal.c_str(), "*",
-                                      op, permission, err, sizeof err);
+    rd_kafka_AclBindingFilter_t* f = rd_kafka_AclBindingFilter_new(
+        RD_KAFKA_RESOURCE_TOPIC, topic.c_str(), RD_KAFKA_RESOURCE_PATTERN_LITERAL,
+        principal.c_str(), "*", op, permission, err, sizeof err);
     if (f == nullptr) return err;
     rd_kafka_DeleteAcls(admin.rk, &f, 1, nullptr, q);
     rd_kafka_AclBinding_destroy(f);
@@ -113,7 +111,8 @@ std::map<int, std::int64_t> committed(const std::string& group, const std::strin
 
 // Where the records of `topic` sit now: partition -> end offset.
 std::map<int, std::int64_t> end_offsets(const std::string& topic, int partitions) {
-  RdKafka c(RD_KAFKA_CONSUMER, {{"bootstrap.servers", bootstrap()}, {"group.id", unique_name("w")}});
+  RdKafka c(RD_KAFKA_CONSUMER,
+            {{"bootstrap.servers", bootstrap()}, {"group.id", unique_name("w")}});
   std::map<int, std::int64_t> out;
   for (int p = 0; p < partitions && c.rk != nullptr; ++p) {
     std::int64_t lo = 0, hi = 0;
@@ -165,10 +164,10 @@ TEST(KafkaFaults, BrokerUnreachableAtStartRetriesThenBecomesReady) {
 
 TEST(KafkaFaults, MissingOutputTopicHoldsInputUntilItExists) {
   // Every topic but the SMS one.
-  TopicSet topics{unique_name("fault-miss-in"),  unique_name("fault-miss-sms"),
-                  unique_name("fault-miss-email"), unique_name("fault-miss-call"),
+  TopicSet topics{unique_name("fault-miss-in"),        unique_name("fault-miss-sms"),
+                  unique_name("fault-miss-email"),     unique_name("fault-miss-call"),
                   unique_name("fault-miss-decisions"), unique_name("fault-miss-dlq"),
-                  unique_name("fault-miss-state"), unique_name("fault-miss-group")};
+                  unique_name("fault-miss-state"),     unique_name("fault-miss-group")};
   create_topics({topics.input, topics.email, topics.call, topics.decisions, topics.dead_letter,
                  topics.changelog},
                 topics.partitions);
@@ -206,14 +205,17 @@ struct DeniedSmsTopic {
   // The daemon's user may see the SMS topic but not write to it.
   void deny() {
     ASSERT_EQ(change_acl(true, topics.sms, principal, RD_KAFKA_ACL_OPERATION_DESCRIBE,
-                         RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW), "");
+                         RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW),
+              "");
     ASSERT_EQ(change_acl(true, topics.sms, principal, RD_KAFKA_ACL_OPERATION_WRITE,
-                         RD_KAFKA_ACL_PERMISSION_TYPE_DENY), "");
+                         RD_KAFKA_ACL_PERMISSION_TYPE_DENY),
+              "");
   }
   // No ACL left on the topic: open again (allow.everyone.if.no.acl.found).
   void allow() {
     ASSERT_EQ(change_acl(false, topics.sms, principal, RD_KAFKA_ACL_OPERATION_ANY,
-                         RD_KAFKA_ACL_PERMISSION_TYPE_ANY), "");
+                         RD_KAFKA_ACL_PERMISSION_TYPE_ANY),
+              "");
     allowed_ = true;
   }
   ~DeniedSmsTopic() {
@@ -228,8 +230,9 @@ struct DeniedSmsTopic {
     o.delivery_mode = mode;
     o.bootstrap = sasl_bootstrap;
     o.create_missing = false;
-    o.extra_kafka = "  security.protocol: SASL_SSL\n  sasl.mechanism: PLAIN\n  sasl.username: " +
-                    user + "\n  ssl.ca.location: " + tls_dir + "/ca.pem\n";
+    o.extra_kafka =
+        "  security.protocol: SASL_SSL\n  sasl.mechanism: PLAIN\n  sasl.username: " + user +
+        "\n  ssl.ca.location: " + tls_dir + "/ca.pem\n";
     o.extra_yaml = "kafka_secrets:\n  sasl.password: {file: " + tls_dir + "/scram-password}\n";
     return o;
   }

@@ -41,12 +41,18 @@ DaemonOptions sasl_options(const SaslListener& l, const std::string& mechanism,
                            const std::string& secret_yaml, bool debug = false) {
   DaemonOptions o;
   o.bootstrap = l.bootstrap;
-  o.extra_kafka = "  security.protocol: SASL_SSL\n"
-                  "  sasl.mechanism: " + mechanism + "\n"
-                  "  sasl.username: " + l.user() + "\n"
-                  "  ssl.ca.location: " + l.tls_dir + "/ca.pem\n" +
-                  // Even librdkafka's own configuration dump must not show it.
-                  (debug ? "  debug: security,conf,broker\n" : "");
+  o.extra_kafka =
+      "  security.protocol: SASL_SSL\n"
+      "  sasl.mechanism: " +
+      mechanism +
+      "\n"
+      "  sasl.username: " +
+      l.user() +
+      "\n"
+      "  ssl.ca.location: " +
+      l.tls_dir + "/ca.pem\n" +
+      // Even librdkafka's own configuration dump must not show it.
+      (debug ? "  debug: security,conf,broker\n" : "");
   o.extra_yaml = "kafka_secrets:\n  sasl.password: " + secret_yaml + "\n" +
                  (debug ? "log:\n  level: debug\n" : "");
   return o;
@@ -64,9 +70,9 @@ class KafkaSecurity : public ::testing::Test {
   // decisions; then drains cleanly. Nothing personal or secret in its log.
   void consumes_and_decides(const std::string& mechanism) {
     const auto topics = fresh_topics("sasl-" + mechanism);
-    DaemonUnderTest daemon(topics, kAlwaysOpenPolicy,
-                           sasl_options(listener_, mechanism,
-                                        "{file: " + listener_.password_file() + "}"));
+    DaemonUnderTest daemon(
+        topics, kAlwaysOpenPolicy,
+        sasl_options(listener_, mechanism, "{file: " + listener_.password_file() + "}"));
     daemon.start();
     TestProducer producer;
     send_sms_case(producer, topics.input, "SEC1");
@@ -142,9 +148,9 @@ TEST_F(KafkaSecurity, WrongPasswordIsAClearErrorNotReadyAndNeverLogged) {
 TEST_F(KafkaSecurity, SaslSslScramWithThisLibrdkafkaIsAClearError) {
   if (scram_works_with_kafka4()) GTEST_SKIP() << "this librdkafka's SCRAM works with Kafka 4.x";
   const auto topics = fresh_topics("sasl-scram-old");
-  DaemonUnderTest daemon(topics, kAlwaysOpenPolicy,
-                         sasl_options(listener_, "SCRAM-SHA-512",
-                                      "{file: " + listener_.password_file() + "}"));
+  DaemonUnderTest daemon(
+      topics, kAlwaysOpenPolicy,
+      sasl_options(listener_, "SCRAM-SHA-512", "{file: " + listener_.password_file() + "}"));
   daemon.start();
   expect_waiting_for_kafka(daemon, "Authentication failed");
   const std::string log = daemon.log();

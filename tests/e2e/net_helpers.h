@@ -52,7 +52,8 @@ inline std::optional<HttpAnswer> http_get(int port, const std::string& path) {
   }
   std::string raw;
   char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) raw.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+    raw.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
   std::smatch m;
   if (!std::regex_search(raw, m, std::regex(R"(^HTTP/1\.[01] (\d{3}))"))) return std::nullopt;
@@ -65,7 +66,8 @@ inline std::optional<HttpAnswer> http_get(int port, const std::string& path) {
 // The port of the daemon's `http.listening` log line, or 0.
 inline int http_port_in_log(const std::string& log) {
   std::smatch m;
-  if (std::regex_search(log, m, std::regex(R"re("event":"http\.listening"[^\n]*"port":"(\d+)")re"))) {
+  if (std::regex_search(log, m,
+                        std::regex(R"re("event":"http\.listening"[^\n]*"port":"(\d+)")re"))) {
     return std::stoi(m[1]);
   }
   return 0;
