@@ -162,10 +162,46 @@ KafkaError Consumer::rewind_to_committed(const std::vector<std::int32_t>& partit
     return KafkaError::from_code(e);
   }
   for (int i = 0; i < list->cnt; ++i) {
+    // A partition whose committed offset could not be read is not "never
+    // committed": seeking it to the beginning would decide its events again.
+    if (list->elems[i].err) return KafkaError::from_code(list->elems[i].err);
     // No committed offset yet: start of the partition, as auto.offset.reset=earliest.
     if (list->elems[i].offset < 0) list->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
   }
-  return KafkaError::from(rd_kafka_seek_partitions(rk_.get(), list.get(), static_cast<int>(timeout.count())));
+  // librdkafka before 2.1.0 waits the timeout in microseconds, not
+  // milliseconds (confluentinc/librdkafka#4230): 30 s became 30 ms, short
+  // enough to time out (and exit) on a loaded machine.
+  const bool timeout_in_us = rd_kafka_version() < 0x020100ff;
+  const auto seek_timeout = timeout_in_us ? timeout.count() * 1000 : timeout.count();
+  if (auto e = KafkaError::from(
+          rd_kafka_seek_partitions(rk_.get(), list.get(), static_cast<int>(seek_timeout)))) {
+    return e;
+  }
+  // rd_kafka_seek_partitions reports per partition: a seek refused there
+  // leaves that partition where it was.
+  std::string sought;
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& e = list->elems[i];
+    if (!sought.empty()) sought += ',';
+    sought += std::to_string(e.partition) + ":" +
+              (e.offset == RD_KAFKA_OFFSET_BEGINNING ? std::string("beginning") : std::to_string(e.offset));
+    if (e.err) sought += std::string("(") + rd_kafka_err2name(e.err) + ")";
+  }
+  logging::info("consumer.rewound", {{"offsets", sought}});
+  for (int i = 0; i < list->cnt; ++i) {
+    switch (const auto err = list->elems[i].err) {
+      case RD_KAFKA_RESP_ERR_NO_ERROR:
+      // Not fetching (yet, or any more): when its fetcher starts, it starts
+      // from the committed offset of the (new) assignment, read from nothing
+      // this process has seen.
+      case RD_KAFKA_RESP_ERR__STATE:
+      case RD_KAFKA_RESP_ERR__PREV_IN_PROGRESS:
+        break;
+      default:
+        return KafkaError::from_code(err);
+    }
+  }
+  return KafkaError::none();
 }
 
 void Consumer::close() {

@@ -164,6 +164,29 @@ struct CheckResult {
   std::size_t messages = 0;
 };
 
+// For a failed run: is each undecided event in the input at all (lost by the
+// test's producer) or was it skipped by the daemons (and where)?
+void report_undecided(const TopicSet& topics, const Expected& expected,
+                      const std::map<std::string, int>& decisions_per_event,
+                      std::chrono::milliseconds timeout) {
+  std::map<std::string, std::pair<std::int32_t, std::int64_t>> in_input;  // event_id -> at
+  for (const auto& r : read_topic(topics.input, expected.event_ids.size(), timeout, 3s)) {
+    AccountEvent e;
+    if (e.ParseFromString(r.value)) in_input[e.event_id()] = {r.partition, r.offset};
+  }
+  std::printf("input: %zu records read\n", in_input.size());
+  for (const auto& id : expected.event_ids) {
+    if (decisions_per_event.count(id)) continue;
+    auto it = in_input.find(id);
+    if (it == in_input.end()) {
+      std::printf("undecided %s: not in the input\n", id.c_str());
+    } else {
+      std::printf("undecided %s: input partition %d offset %lld\n", id.c_str(),
+                  it->second.first, static_cast<long long>(it->second.second));
+    }
+  }
+}
+
 // The independent checker: every event has exactly one decision; every
 // expected contact has exactly one SENT decision and exactly one channel
 // message with that decision's dispatch_id; no other message exists.
@@ -195,6 +218,7 @@ CheckResult check_exactly_once(const TopicSet& topics, const Expected& expected,
     if (n > 1) ++duplicated;
   }
   EXPECT_EQ(missing, 0u) << "events without a decision";
+  if (missing > 0) report_undecided(topics, expected, decisions_per_event, timeout);
   EXPECT_EQ(duplicated, 0u) << "events decided more than once";
   EXPECT_EQ(decisions_per_event.size(), expected.event_ids.size());
   EXPECT_EQ(sent_dispatch.size(), expected.contacts.size());

@@ -67,15 +67,34 @@ void create_topics(const std::vector<std::string>& topics, int partitions) {
   if (!failure.empty()) throw std::runtime_error("create_topics: " + failure);
 }
 
+void TestProducer::on_delivery(void*, const void* message, void* opaque) {
+  auto* self = static_cast<TestProducer*>(opaque);
+  const auto* m = static_cast<const rd_kafka_message_t*>(message);
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ++self->delivered_;
+    return;
+  }
+  if (self->failed_++ == 0) {
+    self->first_error_ = std::string(rd_kafka_err2name(m->err)) + ": " + rd_kafka_err2str(m->err) +
+                         " (partition " + std::to_string(m->partition) + ")";
+  }
+}
+
 TestProducer::TestProducer() {
   char err[512];
-  rk_ = rd_kafka_new(RD_KAFKA_PRODUCER,
-                     conf_for({{"bootstrap.servers", bootstrap()},
-                               {"enable.idempotence", "true"},
-                               {"partitioner", "murmur2_random"},
-                               {"linger.ms", "5"}}),
-                     err, sizeof err);
-  if (!rk_) throw std::runtime_error(err);
+  rd_kafka_conf_t* conf = conf_for({{"bootstrap.servers", bootstrap()},
+                                    {"enable.idempotence", "true"},
+                                    {"partitioner", "murmur2_random"},
+                                    {"linger.ms", "5"}});
+  rd_kafka_conf_set_opaque(conf, this);
+  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque) {
+    on_delivery(rk, m, opaque);
+  });
+  rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (!rk_) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(err);
+  }
 }
 
 TestProducer::~TestProducer() {
@@ -100,9 +119,19 @@ void TestProducer::send(const std::string& topic, std::string_view key, std::str
 }
 
 void TestProducer::flush(std::chrono::milliseconds timeout) {
-  if (rd_kafka_flush(static_cast<rd_kafka_t*>(rk_), static_cast<int>(timeout.count())) !=
-      RD_KAFKA_RESP_ERR_NO_ERROR) {
+  auto* rk = static_cast<rd_kafka_t*>(rk_);
+  if (rd_kafka_flush(rk, static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     throw std::runtime_error("flush timed out");
+  }
+  char reason[512];
+  if (auto fatal = rd_kafka_fatal_error(rk, reason, sizeof reason)) {
+    throw std::runtime_error(std::string("test producer fatal error ") + rd_kafka_err2name(fatal) +
+                             ": " + reason);
+  }
+  if (failed_ > 0) {
+    throw std::runtime_error("test producer: " + std::to_string(failed_) + " of " +
+                             std::to_string(failed_ + delivered_) +
+                             " records not delivered, first: " + first_error_);
   }
 }
 

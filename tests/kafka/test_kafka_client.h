@@ -21,16 +21,29 @@ std::string unique_name(std::string_view prefix);
 
 void create_topics(const std::vector<std::string>& topics, int partitions);
 
+// Idempotent: no record is written twice or out of order by a retry. Every
+// delivery report is checked: flush() throws if a record was not written
+// (a test whose input silently lost records would blame the daemon).
 class TestProducer {
  public:
   TestProducer();
   ~TestProducer();
+  TestProducer(const TestProducer&) = delete;
+  TestProducer& operator=(const TestProducer&) = delete;
   void send(const std::string& topic, std::string_view key, std::string_view value);
-  // Waits for every record's acknowledgement; throws after `timeout`.
+  // Waits for every record's acknowledgement; throws after `timeout`, or if
+  // any record sent so far failed (its delivery report carried an error).
   void flush(std::chrono::milliseconds timeout = std::chrono::seconds(180));
+  // Records acknowledged by the broker / failed, so far.
+  std::int64_t delivered() const { return delivered_; }
+  std::int64_t failed() const { return failed_; }
 
  private:
+  static void on_delivery(void* rk, const void* message, void* opaque);
   void* rk_;
+  std::int64_t delivered_ = 0;
+  std::int64_t failed_ = 0;
+  std::string first_error_;
 };
 
 struct Record {
