@@ -595,7 +595,6 @@ void App::on_revoke(const std::vector<std::int32_t>& partitions, kafka::Revocati
         if (txn_open_ && !abort_transaction("assignment lost")) return;
       } else {
         tracker_.reset();  // at-least-once: commit nothing; the outputs may come twice
-        staged_changelog_.clear();
       }
       break;
   }
@@ -677,18 +676,12 @@ pipeline::Dispatcher* App::dispatcher_for(std::int32_t partition) {
 }
 
 void App::write_changelog() {
+  // At-least-once: nothing per tick; seal_epoch() takes the changes once per
+  // epoch (a customer changed in many ticks is encoded once).
+  if (!exactly_once_) return;
   for (auto& [partition, dispatcher] : partitions_) {
     const std::int32_t p = partition;
     dispatcher->take_changed([&](const state::CustomerState& c) {
-      if (!exactly_once_) {
-        // At-least-once: held until the outputs of these events are
-        // acknowledged (kafka::CommitTracker, release_changelog()).
-        auto& r = staged_changelog_.emplace_back();
-        r.partition = p;
-        r.key = c.customer_id;
-        dispatcher->encode(c, r.value);
-        return;
-      }
       dispatcher->encode(c, changelog_buffer_);
       const auto epoch = tracker_.on_produced();
       if (auto err = producer_->produce(config_.topics.changelog, c.customer_id, changelog_buffer_,
@@ -701,8 +694,19 @@ void App::write_changelog() {
 }
 
 void App::seal_epoch() {
-  tracker_.seal(consumed_, std::move(staged_changelog_));
-  staged_changelog_.clear();
+  // The state and the offsets of the same instant: held until the outputs of
+  // these events are acknowledged (kafka::CommitTracker, release_changelog()).
+  std::vector<kafka::ChangelogRecord> changelog;
+  for (auto& [partition, dispatcher] : partitions_) {
+    const std::int32_t p = partition;
+    dispatcher->take_changed([&](const state::CustomerState& c) {
+      auto& r = changelog.emplace_back();
+      r.partition = p;
+      r.key = c.customer_id;
+      dispatcher->encode(c, r.value);
+    });
+  }
+  tracker_.seal(consumed_, std::move(changelog));
 }
 
 void App::release_changelog() {

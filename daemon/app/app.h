@@ -92,8 +92,10 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   bool restore_partitions(const std::vector<std::int32_t>& partitions);
   pipeline::Dispatcher* dispatcher_for(std::int32_t partition);
   // Exactly-once: the changed customers' records into the transaction.
-  // At-least-once: staged for the next seal (see kafka::CommitTracker).
+  // At-least-once: nothing (seal_epoch() takes them).
   void write_changelog();
+  // At-least-once: closes the epoch with the offsets consumed and the
+  // changelog records of the customers changed since the last seal.
   void seal_epoch();
   // At-least-once: produces the changelog records whose events' outputs are
   // all acknowledged.
@@ -136,7 +138,6 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   absl::Time txn_started_ = absl::InfinitePast();
   std::int64_t txn_events_ = 0;
   std::string changelog_buffer_;
-  std::vector<kafka::ChangelogRecord> staged_changelog_;  // at-least-once, until the next seal
   std::array<bool, 3> paused_ = {false, false, false};
   kafka::CommitTracker tracker_;
   kafka::OffsetMap consumed_;

@@ -122,7 +122,9 @@ void Dispatcher::set_policy(rules::PolicyPtr policy) {
 }
 
 scheduler::LaneId Dispatcher::lane_for(Channel channel, std::string_view queue) {
-  return schedule_.lane(channel, store_.labels().intern(queue), store_.labels());
+  // Only call lanes are per queue: no label lookup for the others.
+  const state::Label label = channel == Channel::kCall ? store_.labels().intern(queue) : 0;
+  return schedule_.lane(channel, label, store_.labels());
 }
 
 std::uint32_t Dispatcher::rank_of(const CustomerState& c, std::uint32_t account_mask,
