@@ -491,7 +491,7 @@ void Dispatcher::decide_and_act(state::CustomerIndex ci, const Contact& contact,
       for (int i = 0; i < static_cast<int>(c.accounts.size()); ++i) {
         if (verdict.account_mask >> i & 1u) rec.add_account_ids(c.accounts[i].account_id);
       }
-      emit(ci, contact, verdict, sink);
+      emit(ci, contact, verdict, rec.dispatch_id(), sink);
       if (contact.intent.handoff) {
         for (int i = 0; i < static_cast<int>(c.accounts.size()); ++i) {
           if (verdict.account_mask >> i & 1u) {
@@ -565,11 +565,11 @@ void Dispatcher::decide_and_act(state::CustomerIndex ci, const Contact& contact,
 }
 
 void Dispatcher::emit(state::CustomerIndex ci, const Contact& contact,
-                      const rules::ContactDecision& d, DispatchSink& sink) {
+                      const rules::ContactDecision& d, std::string_view dispatch_hex,
+                      DispatchSink& sink) {
   const CustomerState& c = store_.at(ci);
-  set_hex(&dispatch_hex_, contact.dispatch_id);
   const MessageFields fields{c,
-                             dispatch_hex_,
+                             dispatch_hex,
                              d.account_mask,
                              contact.template_id,
                              contact.queue,
@@ -655,6 +655,16 @@ void Dispatcher::fire_due(absl::Time now, DispatchSink& sink) {
                      static_cast<int>(it - c.deferred.begin()), now, sink);
     }
   }
+}
+
+absl::Time Dispatcher::run_clock(absl::Time from, absl::Time to, DispatchSink& sink) {
+  absl::Time cursor = from;
+  while (const auto wake = next_wake(cursor)) {
+    if (*wake > to) break;
+    cursor = std::max(cursor, *wake);
+    fire_due(cursor, sink);
+  }
+  return cursor;
 }
 
 void Dispatcher::prune_attempts(CustomerState& c, absl::Time now) const {

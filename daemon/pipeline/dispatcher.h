@@ -58,6 +58,11 @@ class Dispatcher {
   std::optional<absl::Time> next_wake(absl::Time now) {
     return schedule_.next_wake(now, paused_);
   }
+  // A simulated clock moved from `from` to `to`: fire_due at every instant in
+  // between that next_wake names (due instants, pacing slots), as the
+  // daemon's timer would. Returns the last instant fired at, or `from`. Ends:
+  // each step sends with a slot or moves a contact strictly later.
+  absl::Time run_clock(absl::Time from, absl::Time to, DispatchSink& sink);
 
   // Kill switch: a paused channel sends nothing; what would have gone out is
   // held (queued in its lane) and re-checked, in order, when it is resumed.
@@ -128,8 +133,9 @@ class Dispatcher {
   // new contact (which queues behind its lane's backlog).
   void decide_and_act(state::CustomerIndex ci, const Contact& contact, const Trigger& trigger,
                       int existing, absl::Time now, DispatchSink& sink);
+  // `dispatch_hex`: the id as the decision record already spells it.
   void emit(state::CustomerIndex ci, const Contact& contact, const rules::ContactDecision& d,
-            DispatchSink& sink);
+            std::string_view dispatch_hex, DispatchSink& sink);
   void cancel_account_deferrals(state::CustomerIndex ci, int account, reminder::v1::Reason reason,
                                 const Trigger& trigger, absl::Time now, DispatchSink& sink);
   void prune_attempts(state::CustomerState& c, absl::Time now) const;
@@ -162,7 +168,6 @@ class Dispatcher {
   reminder::v1::SmsMessage sms_;
   reminder::v1::EmailMessage email_;
   reminder::v1::CallTask call_;
-  std::string dispatch_hex_;
   mutable state::StateEncoder encoder_;
 };
 

@@ -521,16 +521,9 @@ ReplaySummary replay_stream(std::istream& events, const rules::PolicyPtr& policy
   std::optional<absl::Time> clock;
   // Fires every deferral due at or before `t`, each at its own due instant,
   // and a queue for channel capacity slot by slot, as the daemon would.
-  // Each step either empties a due instant or uses a slot, so it ends.
   auto run_clock_to = [&](absl::Time t) {
     if (!clock) return;  // nothing can be scheduled before the first event
-    absl::Time cursor = *clock;
-    while (true) {
-      const std::optional<absl::Time> wake = dispatcher.next_wake(cursor);
-      if (!wake || *wake > t) break;
-      cursor = std::max(cursor, *wake);
-      dispatcher.fire_due(cursor, tally);
-    }
+    dispatcher.run_clock(*clock, t, tally);
   };
   auto bad_line = [&](std::uint64_t line, const ingest::Rejection& r) {
     ++summary.bad_lines;

@@ -92,12 +92,7 @@ class Harness {
 
   // Runs the clock to `t` (deferred contacts fire at their due instants).
   void run_to(absl::Time t) {
-    while (auto due = dispatcher_.next_wake(now_)) {
-      if (*due > t) break;
-      now_ = std::max(now_, *due);
-      dispatcher_.fire_due(now_, sink);
-    }
-    now_ = std::max(now_, t);
+    now_ = std::max(dispatcher_.run_clock(now_, t, sink), t);
   }
   // Runs the clock to the event's time (or `now`, if given) and hands it over.
   std::optional<ingest::Rejection> send(const v1::AccountEvent& e,
