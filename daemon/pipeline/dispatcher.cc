@@ -426,7 +426,9 @@ void Dispatcher::decide_and_act(state::CustomerIndex ci, const Contact& contact,
   rules::ContactDecision verdict = rules::decide(c, contact.intent, now, *policy_, zones_);
   const Channel channel = contact.intent.channel;
   const std::int64_t now_s = absl::ToUnixSeconds(now);
-  const scheduler::LaneId lane = lane_for(channel, contact.queue);
+  // Only a send is paced (a deferral finds its lane in schedule()).
+  const scheduler::LaneId lane =
+      verdict.verdict == rules::Verdict::kSend ? lane_for(channel, contact.queue) : 0;
   // A new contact the rules allow still queues behind its lane: behind a
   // paused channel, behind contacts already waiting, or for the next slot.
   // (One re-checked from its lane already has its slot: fire_due saw to it.)
