@@ -234,12 +234,12 @@ bool App::wait_for_kafka() {
     must_exist = {t.input, t.sms, t.email, t.call, t.decisions, t.dead_letter, t.changelog};
   }
   constexpr auto kProbeTimeout = std::chrono::seconds(5);
-  constexpr auto kMaxBackoff = std::chrono::seconds(30);
-  auto backoff = std::chrono::milliseconds(500);
+  RetryBackoff retry(std::chrono::milliseconds(500), std::chrono::seconds(30));
   for (int attempt = 1;; ++attempt) {
     auto why = kafka::probe_cluster(kafka_props_, must_exist, kProbeTimeout);
     if (!why) break;
     kafka_wait_reason_ = "waiting for Kafka: " + *why;
+    const auto backoff = retry.next();
     logging::error("kafka.unavailable",
                    {{"attempt", attempt}, {"reason", *why}, {"retry_in_ms", backoff.count()}});
     // Serve HTTP and signals meanwhile (the probe itself blocks up to kProbeTimeout).
@@ -251,7 +251,6 @@ bool App::wait_for_kafka() {
       finish(kExitOk);
       return false;
     }
-    backoff = std::min<std::chrono::milliseconds>(backoff * 2, kMaxBackoff);
   }
   if (!kafka_wait_reason_.empty()) logging::info("kafka.available", {});
   kafka_wait_reason_.clear();
@@ -353,6 +352,10 @@ void App::tick() {
     return;
   }
 
+  if (std::chrono::steady_clock::now() < held_until_) {
+    schedule_tick(false);  // backing off after aborted transactions
+    return;
+  }
   begin_transaction_if_needed();
   if (stopped_) return;
   bool full = false;
@@ -467,6 +470,7 @@ bool App::commit_transaction() {
     txn_open_ = false;
     for (const auto& [p, o] : offsets) txn_committed_[p] = o;
     probes_.on_transaction("committed", took);
+    abort_backoff_.reset();
     return true;
   }
   if (err.severity == kafka::Severity::kFatal) {
@@ -511,7 +515,13 @@ void App::abort_and_rewind(std::string_view why) {
   consumed_.clear();
   txn_committed_.clear();
   partitions_.clear();
-  restore_partitions(assigned);
+  if (!restore_partitions(assigned)) return;
+  // A fault that outlives the retry (a denied write, a missing topic) would
+  // abort the next transaction too: wait a doubling while before it.
+  const auto delay = abort_backoff_.next();
+  held_until_ = std::chrono::steady_clock::now() + delay;
+  logging::warn("transaction.retry_held", {{"aborted_in_a_row", abort_backoff_.failures()},
+                                           {"retry_in_ms", delay.count()}});
 }
 
 void App::process(rd_kafka_message_t& m) {

@@ -26,6 +26,7 @@
 #include "metrics/prometheus_probes.h"
 #include "pipeline/dispatcher.h"
 #include "rules/zone_catalog.h"
+#include "app/retry_backoff.h"
 #include "app/watchdog.h"
 
 namespace reminder::demo {
@@ -142,6 +143,10 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   kafka::CommitTracker tracker_;
   kafka::OffsetMap consumed_;
   kafka::OffsetMap txn_committed_;  // exactly-once: offsets in the last committed transaction
+  // Exactly-once: transactions aborted in a row hold processing a doubling
+  // while (a denied or missing output otherwise aborts ~10 times a second).
+  RetryBackoff abort_backoff_{std::chrono::milliseconds(250), std::chrono::seconds(16)};
+  std::chrono::steady_clock::time_point held_until_{};
   http::AdminAuth admin_auth_;
   std::string kafka_wait_reason_;  // non-empty while start-up waits for Kafka (/readyz says it)
 

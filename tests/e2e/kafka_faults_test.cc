@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "e2e/daemon_under_test.h"
 #include "e2e/net_helpers.h"
@@ -38,6 +39,12 @@ struct RdKafka {
     if (rk != nullptr) rd_kafka_destroy(rk);
   }
 };
+
+int count_occurrences(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
 
 // Adds (or deletes) one literal-topic ACL for `principal`; empty on success.
 std::string change_acl(bool add, const std::string& topic, const std::string& principal,
@@ -262,6 +269,12 @@ TEST(KafkaFaults, WriteDeniedOnOutputTopicIsHeldUntilAllowed) {
   daemon.start();
   ASSERT_TRUE(daemon.wait_for_log("TOPIC_AUTHORIZATION_FAILED", 180s)) << daemon.log();
   ASSERT_TRUE(daemon.wait_for_log("\"event\":\"transaction.aborting\"", 60s)) << daemon.log();
+  // Backing off, not a tight loop: without the backoff this was ~10 aborts a
+  // second. A slow machine only makes fewer, so the bound cannot fail by load.
+  std::this_thread::sleep_for(10s);
+  const auto aborts = count_occurrences(daemon.log(), "\"event\":\"transaction.aborting\"");
+  EXPECT_LE(aborts, 10) << daemon.log();
+  EXPECT_NE(daemon.log().find("\"event\":\"transaction.retry_held\""), std::string::npos);
   ASSERT_TRUE(daemon.process().running()) << daemon.log();
   t.expect_not_committed_past(input_end);
   EXPECT_TRUE(read_topic(t.topics.sms, 1, 3s).empty());
