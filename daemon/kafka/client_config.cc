@@ -1,6 +1,8 @@
 #include "kafka/client_config.h"
 
+#include <array>
 #include <stdexcept>
+#include <string_view>
 
 #include "logging/log.h"
 
@@ -30,6 +32,26 @@ ConfHandle make_conf(const Properties& base, const Properties& overrides) {
   for (const auto& [k, v] : base) set(conf.get(), k, v);
   for (const auto& [k, v] : overrides) set(conf.get(), k, v);
   return conf;
+}
+
+Properties without_consumer_properties(const Properties& props) {
+  // librdkafka's CONFIGURATION.md, properties marked "C" (consumer only).
+  static constexpr std::array<std::string_view, 26> kConsumerOnly = {
+      "group.id", "group.instance.id", "partition.assignment.strategy", "session.timeout.ms",
+      "heartbeat.interval.ms", "group.protocol.type", "coordinator.query.interval.ms",
+      "max.poll.interval.ms", "enable.auto.commit", "auto.commit.interval.ms",
+      "enable.auto.offset.store", "queued.min.messages", "queued.max.messages.kbytes",
+      "fetch.wait.max.ms", "fetch.message.max.bytes", "max.partition.fetch.bytes",
+      "fetch.max.bytes", "fetch.min.bytes", "fetch.error.backoff.ms", "isolation.level",
+      "enable.partition.eof", "check.crcs", "auto.offset.reset", "offset.store.method",
+      "consume.callback.max.messages", "auto.commit.enable"};
+  Properties out;
+  for (const auto& [k, v] : props) {
+    bool consumer_only = false;
+    for (auto c : kConsumerOnly) consumer_only = consumer_only || k == c;
+    if (!consumer_only) out.emplace(k, v);
+  }
+  return out;
 }
 
 void route_logs(rd_kafka_conf_t* conf) { rd_kafka_conf_set_log_cb(conf, log_cb); }

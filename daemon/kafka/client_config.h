@@ -16,6 +16,11 @@ using Properties = std::map<std::string, std::string>;
 // a secret) if librdkafka rejects it. Start-up only.
 ConfHandle make_conf(const Properties& base, const Properties& overrides);
 
+// The `kafka:` map serves every client, but librdkafka warns (CONFWARN, at
+// each start) about a consumer property given to a producer. A producer-type
+// client (producer, admin, probe) gets the map without them.
+Properties without_consumer_properties(const Properties& props);
+
 // librdkafka's own log lines go to our JSON log.
 void route_logs(rd_kafka_conf_t* conf);
 

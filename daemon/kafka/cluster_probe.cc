@@ -42,7 +42,7 @@ std::optional<std::string> probe_cluster(const Properties& props,
                                          const std::vector<std::string>& must_exist,
                                          std::chrono::milliseconds timeout) {
   LastError last;
-  ConfHandle conf = make_conf(props, {});  // a bad property throws: a config error, not a wait
+  ConfHandle conf = make_conf(without_consumer_properties(props), {});  // a bad property throws: a config error, not a wait
   route_logs(conf.get());
   rd_kafka_conf_set_error_cb(conf.get(), on_error);
   rd_kafka_conf_set_opaque(conf.get(), &last);

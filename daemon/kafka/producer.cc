@@ -16,7 +16,7 @@ Producer::Producer(const Properties& props, const Properties& overrides,
       {"linger.ms", "5"},
       {"compression.type", "lz4"},
   };
-  for (const auto& [k, v] : props) defaults[k] = v;
+  for (const auto& [k, v] : without_consumer_properties(props)) defaults[k] = v;
   ConfHandle conf = make_conf(defaults, overrides);
   route_logs(conf.get());
   rd_kafka_conf_set_opaque(conf.get(), this);

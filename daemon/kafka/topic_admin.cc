@@ -10,7 +10,7 @@ namespace reminder::kafka {
 
 void ensure_topics(const Properties& props, const std::vector<TopicSpec>& topics,
                    std::chrono::milliseconds timeout) {
-  ConfHandle conf = make_conf(props, {});
+  ConfHandle conf = make_conf(without_consumer_properties(props), {});
   route_logs(conf.get());
   char err[512];
   KafkaHandle rk(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err));
@@ -57,7 +57,7 @@ void ensure_topics(const Properties& props, const std::vector<TopicSpec>& topics
 namespace {
 int partition_count_once(const Properties& props, const std::string& topic,
                          std::chrono::milliseconds timeout) {
-  ConfHandle conf = make_conf(props, {});
+  ConfHandle conf = make_conf(without_consumer_properties(props), {});
   route_logs(conf.get());
   char err[512];
   KafkaHandle rk(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err));
