@@ -676,7 +676,9 @@ bool App::restore_partitions(const std::vector<std::int32_t>& partitions) {
                                    {"records", stats.records},
                                    {"customers", customers},
                                    {"bytes", stats.bytes},
-                                   {"seconds", absl::StrCat(stats.seconds)}});
+                                   {"seconds", absl::StrCat(stats.seconds)},
+                                   {"waited_for_transactions_seconds",
+                                    absl::StrCat(stats.waited_for_transactions_seconds)}});
   return true;
 }
 

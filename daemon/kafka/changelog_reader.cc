@@ -1,10 +1,71 @@
 #include "kafka/changelog_reader.h"
 
+#include <algorithm>
+#include <map>
 #include <set>
+#include <thread>
 
 #include "kafka/handles.h"
 
 namespace reminder::kafka {
+namespace {
+
+int remaining_ms(std::chrono::steady_clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return static_cast<int>(std::max<std::int64_t>(left.count(), 1));
+}
+
+// Waits until each partition's last stable offset (what `committed_reader`,
+// a read_committed client, is told is the end) is at or past its high
+// watermark as of the call (asked by a read_uncommitted client).
+KafkaError wait_for_stable_end(const Properties& props, const std::string& topic,
+                               const std::vector<std::int32_t>& partitions,
+                               rd_kafka_t* committed_reader,
+                               std::chrono::steady_clock::time_point deadline,
+                               RestoreStats& stats) {
+  ConfHandle conf = make_conf(props, {{"group.id", "reminderd-restore"},
+                                      {"isolation.level", "read_uncommitted"}});
+  route_logs(conf.get());
+  char err[512];
+  KafkaHandle uncommitted(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err));
+  if (!uncommitted) return KafkaError{RD_KAFKA_RESP_ERR__FAIL, err, Severity::kFatal};
+  conf.release();
+  std::map<std::int32_t, std::int64_t> target;
+  for (auto p : partitions) {
+    std::int64_t low = 0, high = 0;
+    if (auto e = rd_kafka_query_watermark_offsets(uncommitted.get(), topic.c_str(), p, &low, &high,
+                                                  remaining_ms(deadline))) {
+      return KafkaError::from_code(e);
+    }
+    target[p] = high;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto pause = std::chrono::milliseconds(10);
+  while (!target.empty()) {
+    for (auto it = target.begin(); it != target.end();) {
+      std::int64_t low = 0, stable = 0;
+      if (auto e = rd_kafka_query_watermark_offsets(committed_reader, topic.c_str(), it->first, &low,
+                                                    &stable, remaining_ms(deadline))) {
+        return KafkaError::from_code(e);
+      }
+      it = stable >= it->second ? target.erase(it) : std::next(it);
+    }
+    if (target.empty()) break;
+    if (std::chrono::steady_clock::now() + pause >= deadline) {
+      return KafkaError{RD_KAFKA_RESP_ERR__TIMED_OUT,
+                        "restoring " + topic + ": an open transaction holds the end back",
+                        Severity::kRetriable};
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(500));
+  }
+  stats.waited_for_transactions_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return KafkaError::none();
+}
+
+}  // namespace
 
 KafkaError read_changelog(const Properties& props, const std::string& topic,
                           const std::vector<std::int32_t>& partitions,
@@ -28,6 +89,16 @@ KafkaError read_changelog(const Properties& props, const std::string& topic,
   KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err));
   if (!rk) return KafkaError{RD_KAFKA_RESP_ERR__FAIL, err, Severity::kFatal};
   conf.release();
+
+  // A committed transaction's records become visible to read_committed only
+  // once the coordinator has written its commit markers, and that lags the
+  // commit's acknowledgement (by seconds under load or after a broker
+  // restart). The input's committed offsets may already be past those
+  // events: reading to an older end would miss their state changes for good.
+  // So first wait until the last stable offset reaches the high watermark of
+  // now: every transaction that wrote before now has then ended. (A crashed
+  // instance's open transaction holds it until transaction.timeout.ms.)
+  if (auto e = wait_for_stable_end(props, topic, partitions, rk.get(), deadline, stats)) return e;
 
   // Empty partitions (low == high) are done before reading anything.
   std::set<std::int32_t> pending;

@@ -1,7 +1,8 @@
 #pragma once
 
 // Reads partitions of the state changelog from their beginning to their end
-// (the last stable offset: read_committed), for restoring state before any
+// (the last stable offset: read_committed, once every transaction that wrote
+// before the call has ended), for restoring state before any
 // of those partitions' events are processed. One consumer reads them all at
 // once. Blocking, bounded.
 
@@ -21,6 +22,8 @@ struct RestoreStats {
   std::int64_t records = 0;
   std::int64_t bytes = 0;
   double seconds = 0;
+  // Of which waiting for open transactions to end (commit markers written).
+  double waited_for_transactions_seconds = 0;
 };
 
 using ChangelogApply = std::function<void(std::int32_t partition, std::string_view key,
