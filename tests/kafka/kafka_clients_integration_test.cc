@@ -142,6 +142,26 @@ TEST(KafkaClients, FencedStaticMemberReportsFatalError) {
 namespace reminder::kafka {
 namespace {
 
+// read_changelog on its own thread: started while a transaction is open.
+struct BackgroundRestore {
+  BackgroundRestore(const Properties& props, const std::string& topic)
+      : thread([this, props, topic] {
+          result = read_changelog(props, topic, {0}, std::chrono::seconds(60),
+                                  [this](std::int32_t, std::string_view, std::string_view value) {
+                                    applied.emplace_back(value);
+                                  },
+                                  stats);
+        }) {}
+  ~BackgroundRestore() { join(); }
+  void join() {
+    if (thread.joinable()) thread.join();
+  }
+  std::vector<std::string> applied;
+  RestoreStats stats;
+  KafkaError result;
+  std::thread thread;
+};
+
 // A transaction acknowledged as committed is visible to read_committed only
 // once its markers are written, which can take seconds under load or after a
 // broker restart. A restore that stopped at the last stable offset of that
@@ -166,22 +186,13 @@ TEST(ChangelogReader, WaitsForATransactionThatWroteBeforeTheRestore) {
   ASSERT_FALSE(producer.produce(topic, "C1", "state-of-C1", {}, 1, 0));
   ASSERT_TRUE(producer.flush(30s));  // written to the log, not yet committed
 
-  std::vector<std::string> applied;
-  RestoreStats stats;
-  KafkaError result;
-  std::thread restore([&] {
-    result = read_changelog(props, topic, {0}, 60s,
-                            [&](std::int32_t, std::string_view, std::string_view value) {
-                              applied.emplace_back(value);
-                            },
-                            stats);
-  });
+  BackgroundRestore restore(props, topic);
   std::this_thread::sleep_for(2s);  // the restore is waiting (or, before the fix, done)
   ASSERT_FALSE(producer.commit_transaction(60s));
   restore.join();
-  ASSERT_FALSE(result) << result.message;
-  EXPECT_EQ(applied, std::vector<std::string>{"state-of-C1"});
-  EXPECT_GT(stats.waited_for_transactions_seconds, 0.0);
+  ASSERT_FALSE(restore.result) << restore.result.message;
+  EXPECT_EQ(restore.applied, std::vector<std::string>{"state-of-C1"});
+  EXPECT_GT(restore.stats.waited_for_transactions_seconds, 0.0);
 }
 
 // An aborted transaction ends the wait too, and its record is not applied.
@@ -196,21 +207,12 @@ TEST(ChangelogReader, AnAbortedTransactionEndsTheWaitAndIsNotRead) {
   ASSERT_FALSE(producer.begin_transaction());
   ASSERT_FALSE(producer.produce(topic, "C1", "aborted", {}, 1, 0));
   ASSERT_TRUE(producer.flush(30s));
-  std::vector<std::string> applied;
-  RestoreStats stats;
-  KafkaError result;
-  std::thread restore([&] {
-    result = read_changelog(props, topic, {0}, 60s,
-                            [&](std::int32_t, std::string_view, std::string_view value) {
-                              applied.emplace_back(value);
-                            },
-                            stats);
-  });
+  BackgroundRestore restore(props, topic);
   std::this_thread::sleep_for(1s);
   ASSERT_FALSE(producer.abort_transaction(60s));
   restore.join();
-  ASSERT_FALSE(result) << result.message;
-  EXPECT_TRUE(applied.empty());
+  ASSERT_FALSE(restore.result) << restore.result.message;
+  EXPECT_TRUE(restore.applied.empty());
 }
 
 }  // namespace
