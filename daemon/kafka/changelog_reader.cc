@@ -10,6 +10,18 @@
 namespace reminder::kafka {
 namespace {
 
+// A consumer handle of the restore (assign only, never a group member).
+KafkaError restore_client(const Properties& props, Properties overrides, KafkaHandle& out) {
+  overrides.emplace("group.id", "reminderd-restore");
+  ConfHandle conf = make_conf(props, overrides);
+  route_logs(conf.get());
+  char err[512];
+  out.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err));
+  if (!out) return KafkaError{RD_KAFKA_RESP_ERR__FAIL, err, Severity::kFatal};
+  conf.release();  // owned by the handle now
+  return KafkaError::none();
+}
+
 int remaining_ms(std::chrono::steady_clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
@@ -24,13 +36,8 @@ KafkaError wait_for_stable_end(const Properties& props, const std::string& topic
                                rd_kafka_t* committed_reader,
                                std::chrono::steady_clock::time_point deadline,
                                RestoreStats& stats) {
-  ConfHandle conf = make_conf(props, {{"group.id", "reminderd-restore"},
-                                      {"isolation.level", "read_uncommitted"}});
-  route_logs(conf.get());
-  char err[512];
-  KafkaHandle uncommitted(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err));
-  if (!uncommitted) return KafkaError{RD_KAFKA_RESP_ERR__FAIL, err, Severity::kFatal};
-  conf.release();
+  KafkaHandle uncommitted;
+  if (auto e = restore_client(props, {{"isolation.level", "read_uncommitted"}}, uncommitted)) return e;
   std::map<std::int32_t, std::int64_t> target;
   for (auto p : partitions) {
     std::int64_t low = 0, high = 0;
@@ -77,18 +84,17 @@ KafkaError read_changelog(const Properties& props, const std::string& topic,
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
   if (partitions.empty()) return KafkaError::none();
-  ConfHandle conf = make_conf(props, {{"group.id", "reminderd-restore"},
-                                      {"enable.auto.commit", "false"},
-                                      {"enable.partition.eof", "true"},
-                                      {"isolation.level", "read_committed"},
-                                      {"fetch.wait.max.ms", "10"},
-                                      {"fetch.message.max.bytes", "4194304"},
-                                      {"queued.max.messages.kbytes", "262144"}});
-  route_logs(conf.get());
-  char err[512];
-  KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err));
-  if (!rk) return KafkaError{RD_KAFKA_RESP_ERR__FAIL, err, Severity::kFatal};
-  conf.release();
+  KafkaHandle rk;
+  if (auto e = restore_client(props,
+                              {{"enable.auto.commit", "false"},
+                               {"enable.partition.eof", "true"},
+                               {"isolation.level", "read_committed"},
+                               {"fetch.wait.max.ms", "10"},
+                               {"fetch.message.max.bytes", "4194304"},
+                               {"queued.max.messages.kbytes", "262144"}},
+                              rk)) {
+    return e;
+  }
 
   // A committed transaction's records become visible to read_committed only
   // once the coordinator has written its commit markers, and that lags the
