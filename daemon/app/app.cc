@@ -335,7 +335,6 @@ void App::tick() {
       logging::info("drain.done", {{"consumed", consumed_total_}});
       finish(kExitOk);
     } else {
-      write_changelog();
       maybe_commit(true);
       if (tracker_.settled()) {
         // Outputs, then the changelog behind them, all acknowledged.
@@ -385,7 +384,6 @@ void App::tick() {
     batch_.clear();
   }
   for (auto& [p, d] : partitions_) d->fire_due(clock_.now(), *counting_sink_);
-  write_changelog();
   if (exactly_once_) {
     if (txn_open_ && (clock_.now() - txn_started_ >= absl::Milliseconds(config_.delivery.commit_interval_ms) ||
                       txn_events_ >= config_.delivery.max_batch_events)) {
@@ -425,6 +423,9 @@ void App::begin_transaction_if_needed() {
 
 bool App::commit_transaction() {
   const auto started = std::chrono::steady_clock::now();
+  // Each customer changed in this transaction, once, however many ticks
+  // changed it: its state as of the offsets committed with it.
+  write_changelog();
   kafka::OffsetMap offsets;
   for (auto p : consumer_->assignment()) {
     auto it = consumed_.find(p);
@@ -577,7 +578,6 @@ void App::on_revoke(const std::vector<std::int32_t>& partitions, kafka::Revocati
     case kafka::Revocation::kRevoked:
       // Everything read from these partitions must be delivered and committed
       // before someone else reads them. Blocking here is bounded and rare.
-      write_changelog();
       if (exactly_once_) {
         if (txn_open_) commit_transaction();  // on failure the new owner restores the committed state
       } else {
@@ -688,8 +688,9 @@ pipeline::Dispatcher* App::dispatcher_for(std::int32_t partition) {
 }
 
 void App::write_changelog() {
-  // At-least-once: nothing per tick; seal_epoch() takes the changes once per
-  // epoch (a customer changed in many ticks is encoded once).
+  // Exactly-once: called at each commit (a customer changed in many ticks is
+  // encoded once per transaction). At-least-once: nothing here; seal_epoch()
+  // takes the changes once per epoch.
   if (!exactly_once_) return;
   for (auto& [partition, dispatcher] : partitions_) {
     const std::int32_t p = partition;
@@ -708,14 +709,12 @@ void App::write_changelog() {
 void App::seal_epoch() {
   // The state and the offsets of the same instant: held until the outputs of
   // these events are acknowledged (kafka::CommitTracker, release_changelog()).
-  std::vector<kafka::ChangelogRecord> changelog;
+  kafka::ChangelogBatch changelog = tracker_.take_spare_batch();
   for (auto& [partition, dispatcher] : partitions_) {
     const std::int32_t p = partition;
     dispatcher->take_changed([&](const state::CustomerState& c) {
-      auto& r = changelog.emplace_back();
-      r.partition = p;
-      r.key = c.customer_id;
-      dispatcher->encode(c, r.value);
+      dispatcher->encode(c, changelog_buffer_);
+      changelog.add(p, c.customer_id, changelog_buffer_);
     });
   }
   tracker_.seal(consumed_, std::move(changelog));
@@ -724,7 +723,7 @@ void App::seal_epoch() {
 void App::release_changelog() {
   // A failed output counts as acknowledged: never let its events' state out.
   if (delivery_error_ || sink_->error()) return;
-  tracker_.release_changelog([&](std::uint64_t epoch, const kafka::ChangelogRecord& r) {
+  tracker_.release_changelog([&](std::uint64_t epoch, const kafka::ChangelogBatch::Record& r) {
     tracker_.on_produced(epoch);
     if (auto err = producer_->produce(config_.topics.changelog, r.key, r.value, {}, epoch,
                                       r.partition)) {

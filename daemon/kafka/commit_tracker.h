@@ -21,15 +21,11 @@
 #include <string>
 #include <vector>
 
+#include "kafka/changelog_batch.h"
+
 namespace reminder::kafka {
 
 using OffsetMap = std::map<std::int32_t, std::int64_t>;  // partition -> next offset to read
-
-struct ChangelogRecord {
-  std::int32_t partition = 0;
-  std::string key;
-  std::string value;
-};
 
 class CommitTracker {
  public:
@@ -57,7 +53,7 @@ class CommitTracker {
   }
   // Closes the current epoch with the offsets consumed (and processed) so
   // far and the changelog records of what they changed.
-  void seal(const OffsetMap& consumed, std::vector<ChangelogRecord> changelog = {}) {
+  void seal(const OffsetMap& consumed, ChangelogBatch changelog = {}) {
     epochs_.back().offsets = consumed;
     epochs_.back().changelog = std::move(changelog);
     epochs_.back().sealed = true;
@@ -73,9 +69,17 @@ class CommitTracker {
       if (!e.sealed || e.outstanding > 0) return;
       if (e.released) continue;
       e.released = true;
-      auto records = std::move(e.changelog);
-      for (auto& r : records) produce(e.id, r);
+      e.changelog.for_each([&](const ChangelogBatch::Record& r) { produce(e.id, r); });
+      e.changelog.clear();
+      spare_ = std::move(e.changelog);
     }
+  }
+  // An empty batch to fill for the next seal(): the last one released (its
+  // buffers kept), or a new one.
+  ChangelogBatch take_spare_batch() {
+    ChangelogBatch b = std::move(spare_);
+    b.clear();
+    return b;
   }
   // The offsets that can be committed now, if any.
   std::optional<OffsetMap> committable() {
@@ -111,11 +115,12 @@ class CommitTracker {
     std::uint64_t id = 0;
     std::int64_t outstanding = 0;
     OffsetMap offsets;
-    std::vector<ChangelogRecord> changelog;  // held until the outputs are acknowledged
+    ChangelogBatch changelog;  // held until the outputs are acknowledged
     bool sealed = false;
     bool released = false;  // changelog handed to the producer
   };
   std::deque<Epoch> epochs_{Epoch{1}};
+  ChangelogBatch spare_;
 };
 
 }  // namespace reminder::kafka

@@ -23,6 +23,9 @@ struct PartitionListDeleter {
 struct MessageDeleter {
   void operator()(rd_kafka_message_t* p) const { rd_kafka_message_destroy(p); }
 };
+struct TopicDeleter {
+  void operator()(rd_kafka_topic_t* p) const { rd_kafka_topic_destroy(p); }
+};
 struct QueueDeleter {
   void operator()(rd_kafka_queue_t* p) const { rd_kafka_queue_destroy(p); }
 };
@@ -42,6 +45,7 @@ using KafkaHandle = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
 using ConfHandle = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 using MessageHandle = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+using TopicHandle = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
 using QueueHandle = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
 using ErrorHandle = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
 using EventHandle = std::unique_ptr<rd_kafka_event_t, EventDeleter>;

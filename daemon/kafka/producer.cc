@@ -56,9 +56,19 @@ void Producer::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaqu
                                    {"reason", reason}});
 }
 
+rd_kafka_topic_t* Producer::topic_handle(const std::string& topic) {
+  auto it = topics_.find(topic);
+  if (it != topics_.end()) return it->second.get();
+  TopicHandle rkt(rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr));
+  if (!rkt) return nullptr;
+  return topics_.emplace(topic, std::move(rkt)).first->second.get();
+}
+
 KafkaError Producer::produce(const std::string& topic, std::string_view key,
                              std::string_view value, std::span<const Header> headers,
                              std::uint64_t epoch, std::int32_t partition) {
+  rd_kafka_topic_t* rkt = topic_handle(topic);
+  if (rkt == nullptr) return KafkaError::from_code(rd_kafka_last_error(), Severity::kFatal);
   rd_kafka_headers_t* hdrs = nullptr;
   if (!headers.empty()) {
     hdrs = rd_kafka_headers_new(headers.size());
@@ -70,7 +80,7 @@ KafkaError Producer::produce(const std::string& topic, std::string_view key,
   // Bounded wait while the local queue is full: backpressure, not loss.
   for (int attempt = 0; attempt < 30000; ++attempt) {
     const auto err = rd_kafka_producev(
-        rk_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+        rk_.get(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
         RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
         RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),

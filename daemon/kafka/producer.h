@@ -5,6 +5,8 @@
 // poll(), called from the io_context timer; nothing here blocks except
 // flush(), used at shutdown and on partition revocation.
 
+#include <absl/container/flat_hash_map.h>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -62,7 +64,13 @@ class Producer {
   static void on_delivery_report(rd_kafka_t*, const rd_kafka_message_t*, void* opaque);
   static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque);
 
+  // The topic's handle, made on first use and kept: producing by name makes
+  // librdkafka look the topic up under its handle lock for every record.
+  rd_kafka_topic_t* topic_handle(const std::string& topic);
+
   KafkaHandle rk_;
+  // Declared after rk_: topic handles go before the client that owns them.
+  absl::flat_hash_map<std::string, TopicHandle> topics_;
   metrics::KafkaProbe& probe_;
   DeliveryHandler on_delivery_;
   std::optional<KafkaError> fatal_;

@@ -2,14 +2,22 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 namespace reminder::kafka {
 namespace {
+
+ChangelogBatch one_record(std::int32_t partition, std::string_view key, std::string_view value) {
+  ChangelogBatch b;
+  b.add(partition, key, value);
+  return b;
+}
 
 // Releases (and here immediately "produces") whatever changelog is ready.
 std::vector<std::pair<std::uint64_t, std::string>> release(CommitTracker& t) {
   std::vector<std::pair<std::uint64_t, std::string>> out;
-  t.release_changelog([&](std::uint64_t epoch, const ChangelogRecord& r) {
-    out.emplace_back(epoch, r.key);
+  t.release_changelog([&](std::uint64_t epoch, const ChangelogBatch::Record& r) {
+    out.emplace_back(epoch, std::string(r.key));
   });
   return out;
 }
@@ -81,7 +89,7 @@ TEST(CommitTracker, ResetForgetsUncommitted) {
 TEST(CommitTracker, ChangelogWaitsForTheOutputsAndOffsetsWaitForTheChangelog) {
   CommitTracker t;
   const auto sms = t.on_produced();
-  t.seal({{0, 4}}, {ChangelogRecord{0, "C1", "state-after-event-3"}});
+  t.seal({{0, 4}}, one_record(0, "C1", "state-after-event-3"));
   EXPECT_TRUE(release(t).empty()) << "the SMS is not acknowledged yet";
   EXPECT_FALSE(t.committable());
   EXPECT_FALSE(t.settled());
@@ -102,9 +110,9 @@ TEST(CommitTracker, ChangelogWaitsForTheOutputsAndOffsetsWaitForTheChangelog) {
 TEST(CommitTracker, ChangelogGoesOutInEpochOrder) {
   CommitTracker t;
   const auto a = t.on_produced();
-  t.seal({{0, 1}}, {ChangelogRecord{0, "C1", "v1"}});
+  t.seal({{0, 1}}, one_record(0, "C1", "v1"));
   const auto b = t.on_produced();
-  t.seal({{0, 2}}, {ChangelogRecord{0, "C1", "v2"}});
+  t.seal({{0, 2}}, one_record(0, "C1", "v2"));
   t.on_acknowledged(b);
   EXPECT_TRUE(release(t).empty()) << "v2 must not overtake v1 (compaction keeps the last)";
   t.on_acknowledged(a);
@@ -118,9 +126,36 @@ TEST(CommitTracker, AFailedOutputHoldsTheChangelogBack) {
   // daemon stops): the changelog record is never produced.
   CommitTracker t;
   t.on_produced();
-  t.seal({{0, 9}}, {ChangelogRecord{0, "C1", "applied"}});
+  t.seal({{0, 9}}, one_record(0, "C1", "applied"));
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(release(t).empty());
   EXPECT_FALSE(t.committable());
+}
+
+TEST(ChangelogBatch, RecordsComeBackInOrderWithTheirPartitions) {
+  ChangelogBatch b;
+  b.add(3, "C1", "state-1");
+  b.add(0, "C22", "");
+  b.add(7, "", "v");
+  std::vector<std::tuple<std::int32_t, std::string, std::string>> seen;
+  b.for_each([&](const ChangelogBatch::Record& r) {
+    seen.emplace_back(r.partition, std::string(r.key), std::string(r.value));
+  });
+  using T = std::tuple<std::int32_t, std::string, std::string>;
+  EXPECT_EQ(seen, (std::vector<T>{T{3, "C1", "state-1"}, T{0, "C22", ""}, T{7, "", "v"}}));
+}
+
+TEST(CommitTracker, AReleasedBatchComesBackEmptyForTheNextEpoch) {
+  CommitTracker t;
+  auto b = t.take_spare_batch();
+  EXPECT_TRUE(b.empty());
+  b.add(0, "C1", std::string(4096, 'x'));
+  t.seal({{0, 1}}, std::move(b));
+  ASSERT_EQ(release(t).size(), 1u);
+  const auto spare = t.take_spare_batch();
+  EXPECT_TRUE(spare.empty()) << "released records must not be produced again";
+  std::size_t n = 0;
+  spare.for_each([&](const ChangelogBatch::Record&) { ++n; });
+  EXPECT_EQ(n, 0u);
 }
 
 }  // namespace
