@@ -4,6 +4,7 @@
 // bytes: no allocation, no locale, no file system, no exceptions, so they are
 // safe on hostile input of any length (the decoder bounds the length first).
 
+#include <span>
 #include <string_view>
 
 namespace reminder::ingest {
@@ -52,6 +53,8 @@ bool is_iana_zone_name(std::string_view s);
 // tzdata 2025b: every zone and link except "Factory"). A customer's zone
 // must be on it before anything asks the tz loader about it.
 bool is_known_tz_name(std::string_view name);
+// All of them, sorted.
+std::span<const std::string_view> known_tz_names();
 // The tzdata release tz_names.inc was generated from.
 std::string_view tz_names_version();
 

@@ -25,6 +25,8 @@ bool is_known_tz_name(std::string_view name) {
   return std::binary_search(std::begin(kTzNames), std::end(kTzNames), name);
 }
 
+std::span<const std::string_view> known_tz_names() { return kTzNames; }
+
 std::string_view tz_names_version() { return REMINDER_TZ_NAMES_VERSION; }
 
 }  // namespace reminder::ingest

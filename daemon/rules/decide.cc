@@ -182,9 +182,10 @@ ContactDecision decide(const state::CustomerState& c, const ContactIntent& inten
   if (intent.channel == Channel::kCall && policy.suppressions.right_party_block_days > 0) {
     for (int i = 0; i < static_cast<int>(c.accounts.size()); ++i) {
       if (!(mask >> i & 1u) || c.accounts[i].last_right_party_contact == 0) continue;
-      const absl::Time release = right_party_block_release(
-          absl::FromUnixSeconds(c.accounts[i].last_right_party_contact),
-          policy.suppressions.right_party_block_days, zones);
+      const absl::Time conversation = absl::FromUnixSeconds(c.accounts[i].last_right_party_contact);
+      const int days = policy.suppressions.right_party_block_days;
+      if (now >= conversation + right_party_block_bound(days)) continue;  // over in every zone
+      const absl::Time release = right_party_block_release(conversation, days, zones);
       if (now < release) mask &= ~(1u << i);
     }
     if ((mask & intent.account_mask) == 0) {
@@ -198,19 +199,20 @@ ContactDecision decide(const state::CustomerState& c, const ContactIntent& inten
     if (release > now) return defer(v1::REASON_MIN_GAP, release, "min_gaps", gap.name);
   }
 
+  LocalDayWindows day_windows(now);
   for (const auto& cap : policy.caps) {
     if (cap.channel && *cap.channel != intent.channel) continue;
     CapCheck worst;
     switch (cap.scope) {
       case CapScope::kCustomer:
-        worst = check_cap(cap, c.attempts, 0, zones, now);
+        worst = check_cap(cap, c.attempts, 0, zones, day_windows, now);
         break;
       case CapScope::kDebt:
         // Accounts over their own cap are left out of the contact; it fails
         // only if every account that called for it is over.
         for (int i = 0; i < static_cast<int>(c.accounts.size()); ++i) {
           if (!(mask >> i & 1u)) continue;
-          const CapCheck one = check_cap(cap, c.attempts, 1u << i, zones, now);
+          const CapCheck one = check_cap(cap, c.attempts, 1u << i, zones, day_windows, now);
           if (one.allowed) continue;
           mask &= ~(1u << i);
           if (worst.allowed || one.frees_at < worst.frees_at) worst = one;

@@ -41,9 +41,27 @@ absl::Time day_first_instant(const absl::TimeZone& tz, absl::CivilDay day) {
 
 }  // namespace
 
+LocalDayWindows::Window LocalDayWindows::last_days(const absl::TimeZone& tz, int days) {
+  for (const auto& e : memo_) {
+    if (e.days == days && e.tz == tz) return e.window;
+  }
+  Window w;
+  w.today = absl::ToCivilDay(now_, tz);
+  w.from = absl::ToUnixSeconds(day_first_instant(tz, w.today - (days - 1)));
+  memo_.push_back(Entry{tz, days, w});
+  return w;
+}
+
 CapCheck check_cap(const FrequencyCapRule& cap, std::span<const state::Attempt> attempts,
                    std::uint32_t account_bit, std::span<const absl::TimeZone> zones,
                    absl::Time now) {
+  LocalDayWindows windows(now);
+  return check_cap(cap, attempts, account_bit, zones, windows, now);
+}
+
+CapCheck check_cap(const FrequencyCapRule& cap, std::span<const state::Attempt> attempts,
+                   std::uint32_t account_bit, std::span<const absl::TimeZone> zones,
+                   LocalDayWindows& windows, absl::Time now) {
   CapCheck out;
   const std::int64_t now_s = absl::ToUnixSeconds(now);
   switch (cap.period) {
@@ -73,9 +91,7 @@ CapCheck check_cap(const FrequencyCapRule& cap, std::span<const state::Attempt> 
       // never laxer).
       absl::InlinedVector<std::int64_t, 16> counted_at;
       for (const auto& tz : zones) {
-        const absl::CivilDay today = absl::ToCivilDay(now, tz);
-        const absl::CivilDay first = today - (cap.local_days - 1);
-        const std::int64_t from = absl::ToUnixSeconds(day_first_instant(tz, first));
+        const auto [today, from] = windows.last_days(tz, cap.local_days);
         counted_at.clear();
         for (const auto& a : attempts) {
           if (a.at >= from && a.at <= now_s && matches(a, cap.channel, account_bit)) {

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "ingest/field_checks.h"
 #include "rules/decide.h"
+#include "rules/frequency_cap.h"
 #include "rules/policy_builder.h"
 
 namespace reminder::rules {
@@ -323,6 +325,30 @@ TEST_F(CapsTest, RightPartyBlockWithUnknownZoneEndsWhenDayEightStartsEverywhere)
   EXPECT_EQ(d.reason, REASON_RIGHT_PARTY_BLOCK);
   d = decide(c, intent(Channel::kCall), utc(2026, 3, 9, 10, 0, 0), p, zones);
   EXPECT_EQ(d.verdict, Verdict::kSend) << d.rule();
+}
+
+// decide() skips the civil-time work for conversations older than the bound:
+// it must hold in every zone a customer can have, DST and offset changes
+// included, for days 1..30 and conversations across the decoder's years.
+TEST(RightPartyBlockBound, HoldsInEveryTzdataZone) {
+  int zones_checked = 0;
+  for (const std::string_view name : ingest::known_tz_names()) {
+    absl::TimeZone tz;
+    ASSERT_TRUE(absl::LoadTimeZone(std::string(name), &tz)) << name;
+    ++zones_checked;
+    for (absl::Time conversation = absl::FromCivil(absl::CivilSecond(2000, 1, 1, 0, 0, 1), tz);
+         conversation < absl::FromCivil(absl::CivilDay(2100, 1, 1), tz);
+         conversation += absl::Hours(24 * 97 + 7) + absl::Minutes(13)) {
+      for (int days : {1, 7, 30}) {
+        const absl::TimeZone one[] = {tz};
+        const absl::Time release = right_party_block_release(conversation, days, one);
+        ASSERT_LE(release, conversation + right_party_block_bound(days))
+            << name << " " << absl::FormatTime(conversation, tz) << " days " << days;
+        ASSERT_GT(release, conversation) << name;
+      }
+    }
+  }
+  EXPECT_GT(zones_checked, 400);
 }
 
 }  // namespace
