@@ -42,16 +42,16 @@ std::string delinquency_record() {
 CustomerState customer(reminder::state::LabelTable& labels) {
   CustomerState c;
   c.customer_id = "CUST-00012345";
-  c.time_zone = "America/New_York";
-  c.jurisdiction = "US-NY";
+  c.time_zone = labels.share("America/New_York");
+  c.jurisdiction = labels.share("US-NY");
   c.phone = "+15550001234";
   c.email = "someone.somewhere@example.com";
-  c.locale = "en-US";
+  c.locale = labels.share("en-US");
   auto& a = c.accounts.emplace_back();
   a.account_id = "ACC-0000987654";
   a.currency = "USD";
   a.product = "credit_card";
-  a.due_date = "2026-02-21";
+  a.due_day = *reminder::state::day_from_text("2026-02-21");
   a.amount_due_minor = 123456;
   a.minimum_due_minor = 2500;
   a.days_past_due = 17;

@@ -72,15 +72,22 @@ absl::Time ny_time(int y, int mo, int d, int h, int mi) {
 // Wednesday 2026-03-18, 14:00 New York: a working day, window open.
 const absl::Time kNow = ny_time(2026, 3, 18, 14, 0);
 
+// Where the customers' zone, jurisdiction and locale texts are kept (in the
+// daemon: the partition's StateStore).
+reminder::state::LabelTable& shared_texts() {
+  static reminder::state::LabelTable table;
+  return table;
+}
+
 reminder::state::CustomerState realistic_customer(const std::string& zone,
                                                   const std::string& jurisdiction) {
   reminder::state::CustomerState c;
   c.customer_id = "cust-000123456";
-  c.time_zone = zone;
-  c.jurisdiction = jurisdiction;
+  c.time_zone = shared_texts().share(zone);
+  c.jurisdiction = shared_texts().share(jurisdiction);
   c.phone = "+12125550123";
   c.email = "someone@example.com";
-  c.locale = "en-US";
+  c.locale = shared_texts().share("en-US");
   for (int i = 0; i < 2; ++i) {
     auto& a = c.accounts.emplace_back();
     a.account_id = i == 0 ? "acct-card-0001" : "acct-loan-0002";

@@ -308,11 +308,11 @@ std::optional<ingest::Rejection> Dispatcher::on_event(const AccountEvent& e, abs
         keep |= 1u << rules::channel_index(Channel::kCall);
       }
       if (!new_email) keep |= 1u << rules::channel_index(Channel::kEmail);
-      c.time_zone = p.time_zone();
-      c.jurisdiction = p.jurisdiction();
+      c.time_zone = store_.labels().share(p.time_zone());
+      c.jurisdiction = store_.labels().share(p.jurisdiction());
       c.phone = p.phone();
       c.email = p.email();
-      c.locale = p.locale();
+      c.locale = store_.labels().share(p.locale());
       c.opted_out_mask &= keep;
       for (int ch : p.opted_out_channels()) {
         if (ch >= 1 && ch <= 3) c.opted_out_mask |= 1u << (ch - 1);
@@ -350,7 +350,7 @@ void Dispatcher::on_delinquency(state::CustomerIndex ci, int account, const Acco
   a.amount_due_minor = d.amount_due().minor_units();
   a.currency = d.amount_due().currency_code();
   a.minimum_due_minor = d.minimum_due().minor_units();
-  a.due_date = d.due_date();
+  a.due_day = state::day_from_text(d.due_date()).value_or(state::kNoDay);  // checked by the decoder
   a.product = d.product();
   if (a.status == AccountStatus::kHandedOff) {
     no_contact(reminder::v1::OUTCOME_SUPPRESSED, reminder::v1::REASON_HANDED_OFF, "strategy.handoff");

@@ -14,7 +14,7 @@ void fill_common(Message& m, const MessageFields& f) {
   m.set_dispatch_id(f.dispatch_id.data(), f.dispatch_id.size());
   m.set_customer_id(f.customer.customer_id);
   m.set_template_id(f.template_id.data(), f.template_id.size());
-  m.set_locale(f.customer.locale);
+  m.set_locale(f.customer.locale.view().data(), f.customer.locale.view().size());
   m.set_priority(f.priority);
   set_timestamp(m.mutable_not_before(), f.not_before);
   set_timestamp(m.mutable_not_after(), f.not_after);
@@ -24,11 +24,12 @@ void fill_common(Message& m, const MessageFields& f) {
     m.add_account_ids(a.account_id);
     auto* due = m.add_accounts();
     due->set_account_id(a.account_id);
-    due->mutable_amount_due()->set_currency_code(a.currency);
+    const std::string_view currency = a.currency.view();
+    due->mutable_amount_due()->set_currency_code(currency.data(), currency.size());
     due->mutable_amount_due()->set_minor_units(a.amount_due_minor);
-    due->mutable_minimum_due()->set_currency_code(a.currency);
+    due->mutable_minimum_due()->set_currency_code(currency.data(), currency.size());
     due->mutable_minimum_due()->set_minor_units(a.minimum_due_minor);
-    due->set_due_date(a.due_date);
+    due->set_due_date(state::day_to_text(a.due_day));
     due->set_days_past_due(a.days_past_due);
     due->set_product(a.product);
   }

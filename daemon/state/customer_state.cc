@@ -1,8 +1,34 @@
 #include "state/customer_state.h"
 
+#include <absl/time/civil_time.h>
+
 #include <algorithm>
 
 namespace reminder::state {
+
+std::optional<std::int32_t> day_from_text(std::string_view v) {
+  if (v.empty()) return kNoDay;
+  if (v.size() != 10) return std::nullopt;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const bool dash = i == 4 || i == 7;
+    if (dash ? v[i] != '-' : (v[i] < '0' || v[i] > '9')) return std::nullopt;
+  }
+  auto num = [&](std::size_t at, std::size_t n) {
+    int x = 0;
+    for (std::size_t i = at; i < at + n; ++i) x = x * 10 + (v[i] - '0');
+    return x;
+  };
+  const int year = num(0, 4), month = num(5, 2), day = num(8, 2);
+  if (year < 1900 || year > 2200) return std::nullopt;
+  const absl::CivilDay d(year, month, day);  // normalises an impossible date
+  if (d.year() != year || d.month() != month || d.day() != day) return std::nullopt;
+  return static_cast<std::int32_t>(d - absl::CivilDay(1970, 1, 1));
+}
+
+std::string day_to_text(std::int32_t day) {
+  if (day == kNoDay) return {};
+  return absl::FormatCivilTime(absl::CivilDay(1970, 1, 1) + day);
+}
 
 int CustomerState::find_account(std::string_view account_id) const {
   for (std::size_t i = 0; i < accounts.size(); ++i) {
@@ -30,12 +56,9 @@ void CustomerState::remember_event(std::uint64_t event_hash) {
 
 std::size_t CustomerState::approximate_bytes() const {
   auto str = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
-  std::size_t n = sizeof(CustomerState) + str(customer_id) + str(time_zone) + str(jurisdiction) + str(phone) +
-                  str(email) + str(locale);
-  for (const auto& a : accounts) {
-    n += sizeof(AccountState) + str(a.account_id) + str(a.currency) + str(a.product) +
-         str(a.due_date);
-  }
+  std::size_t n = sizeof(CustomerState) + str(customer_id) + str(phone) + str(email);
+  if (accounts.capacity() > 1) n += accounts.capacity() * sizeof(AccountState);  // spilled
+  for (const auto& a : accounts) n += str(a.account_id) + str(a.product);
   n += attempts.capacity() * sizeof(Attempt);
   n += deferred.capacity() * sizeof(DeferredContact);
   return n;

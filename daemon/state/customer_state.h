@@ -6,10 +6,14 @@
 // decide, the pipeline mutates. Times are unix seconds (int64) to keep
 // entries small and serialisable.
 
+#include <absl/container/inlined_vector.h>
+
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rules/channel.h"
@@ -29,23 +33,55 @@ enum class AccountStatus : std::uint8_t {
   kHandedOff,   // with legal / an agency: automated reminders stopped
 };
 
+// An ISO 4217 code in 3 bytes instead of a 32-byte string; empty = none.
+class CurrencyCode {
+ public:
+  // False (and empty) unless `code` is empty or 3 characters; the decoder
+  // has checked input codes against ISO 4217 already.
+  bool assign(std::string_view code) {
+    code_ = {};
+    if (code.size() != code_.size()) return code.empty();
+    for (std::size_t i = 0; i < code_.size(); ++i) code_[i] = code[i];
+    return true;
+  }
+  CurrencyCode& operator=(std::string_view code) {
+    assign(code);
+    return *this;
+  }
+  std::string_view view() const { return {code_.data(), code_[0] == '\0' ? 0u : code_.size()}; }
+  bool operator==(std::string_view other) const { return view() == other; }
+
+ private:
+  std::array<char, 3> code_ = {};
+};
+
+// A calendar date as days since 1970-01-01; kNoDay = none.
+inline constexpr std::int32_t kNoDay = std::numeric_limits<std::int32_t>::min();
+// Strict "YYYY-MM-DD" (years 1900..2200, as the decoder accepts) -> day;
+// "" -> kNoDay; nullopt for anything else.
+std::optional<std::int32_t> day_from_text(std::string_view yyyy_mm_dd);
+// Back to "YYYY-MM-DD"; "" for kNoDay.
+std::string day_to_text(std::int32_t day);
+
+// Fields ordered by size: the first account is held inline in CustomerState.
 struct AccountState {
   std::string account_id;
-  std::string currency;          // ISO 4217
   std::string product;
-  std::string due_date;          // "YYYY-MM-DD", as received
   std::int64_t amount_due_minor = 0;
   std::int64_t minimum_due_minor = 0;
   std::int64_t status_since = 0;       // unix s of the event that set the status
   std::int64_t last_right_party_contact = 0;  // unix s, 0 = never
   std::int32_t promise_until_day = 0;  // days since 1970-01-01 (local civil day), 0 = none
   std::int32_t days_past_due = 0;
+  std::int32_t due_day = kNoDay;       // the statement's due date
   // DPD at which each channel's strategy step last fired, so a second
   // delinquency event for the same day does not fire it again. -1 = never.
   std::array<std::int16_t, 3> last_step_dpd = {-1, -1, -1};
+  CurrencyCode currency;
   AccountStatus status = AccountStatus::kCurrent;
   bool disputed = false;
 };
+static_assert(sizeof(AccountState) <= 120, "the inline account is most of a customer's state");
 
 // Customer-level flags, indexed by FlagKind; value = unix s until which the
 // flag is active (0 = inactive, kForever = until cleared).
@@ -104,12 +140,14 @@ enum ContactPointBit : std::uint8_t { kPhoneInvalid = 1, kEmailInvalid = 2 };
 
 struct CustomerState {
   std::string customer_id;
-  std::string time_zone;          // IANA; empty = unknown
-  std::string jurisdiction;
   std::string phone;
   std::string email;
-  std::string locale;
-  std::vector<AccountState> accounts;
+  // Shared with the other customers of the partition (StateStore::labels()).
+  SharedText time_zone;           // IANA; empty = unknown
+  SharedText jurisdiction;
+  SharedText locale;
+  // Most customers have one account: held inline, no heap block.
+  absl::InlinedVector<AccountState, 1> accounts;
   std::vector<Attempt> attempts;  // ascending by time
   std::vector<DeferredContact> deferred;
   std::array<std::int64_t, kFlagCount> flag_until = {};

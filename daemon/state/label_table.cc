@@ -21,9 +21,20 @@ std::optional<Label> LabelTable::try_intern(std::string_view text) {
   return label;
 }
 
+SharedText LabelTable::share(std::string_view text) {
+  if (text.empty()) return SharedText();
+  if (auto it = shared_index_.find(text); it != shared_index_.end()) return SharedText(it->second);
+  const std::string* stored = &shared_.emplace_back(text);
+  shared_index_.emplace(std::string_view(*stored), stored);
+  return SharedText(stored);
+}
+
 std::size_t LabelTable::approximate_bytes() const {
   std::size_t n = index_.capacity() * (sizeof(std::string_view) + sizeof(Label) + 1);
-  for (const auto& t : texts_) n += sizeof(std::string) + (t.capacity() > 15 ? t.capacity() + 1 : 0);
+  n += shared_index_.capacity() * (sizeof(std::string_view) + sizeof(void*) + 1);
+  for (const auto* texts : {&texts_, &shared_}) {
+    for (const auto& t : *texts) n += sizeof(std::string) + (t.capacity() > 15 ? t.capacity() + 1 : 0);
+  }
   return n;
 }
 

@@ -9,17 +9,18 @@ namespace {
 void fill(const CustomerState& s, const LabelTable& labels, reminder::v1::CustomerStateRecord& r) {
   r.set_format_version(kStateFormatVersion);
   r.set_customer_id(s.customer_id);
-  r.set_time_zone(s.time_zone);
-  r.set_jurisdiction(s.jurisdiction);
+  r.set_time_zone(s.time_zone.view().data(), s.time_zone.view().size());
+  r.set_jurisdiction(s.jurisdiction.view().data(), s.jurisdiction.view().size());
   r.set_phone(s.phone);
   r.set_email(s.email);
-  r.set_locale(s.locale);
+  r.set_locale(s.locale.view().data(), s.locale.view().size());
   for (const auto& a : s.accounts) {
     auto* ar = r.add_accounts();
     ar->set_account_id(a.account_id);
-    ar->set_currency(a.currency);
+    const std::string_view currency = a.currency.view();
+    ar->set_currency(currency.data(), currency.size());
     ar->set_product(a.product);
-    ar->set_due_date(a.due_date);
+    ar->set_due_date(day_to_text(a.due_day));
     ar->set_amount_due_minor(a.amount_due_minor);
     ar->set_minimum_due_minor(a.minimum_due_minor);
     ar->set_status_since(a.status_since);
@@ -96,17 +97,19 @@ bool decode_state(std::string_view bytes, LabelTable& labels, CustomerState& s) 
   }
   s = CustomerState{};
   s.customer_id = r.customer_id();
-  s.time_zone = r.time_zone();
-  s.jurisdiction = r.jurisdiction();
+  s.time_zone = labels.share(r.time_zone());
+  s.jurisdiction = labels.share(r.jurisdiction());
   s.phone = r.phone();
   s.email = r.email();
-  s.locale = r.locale();
+  s.locale = labels.share(r.locale());
   for (const auto& ar : r.accounts()) {
     AccountState a;
     a.account_id = ar.account_id();
-    a.currency = ar.currency();
+    if (!a.currency.assign(ar.currency())) return false;
     a.product = ar.product();
-    a.due_date = ar.due_date();
+    const auto due_day = day_from_text(ar.due_date());
+    if (!due_day) return false;
+    a.due_day = *due_day;
     a.amount_due_minor = ar.amount_due_minor();
     a.minimum_due_minor = ar.minimum_due_minor();
     a.status_since = ar.status_since();

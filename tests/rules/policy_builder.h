@@ -168,15 +168,22 @@ inline PolicyPtr share(Policy p) { return std::make_shared<const Policy>(std::mo
 
 // A reachable customer: phone, email, the zone, and `accounts` delinquent
 // accounts "A", "B", ...
+// Where the zones, jurisdictions and locales of the customers built here are
+// kept (in the daemon: the partition's StateStore). One per test binary.
+inline state::LabelTable& shared_texts() {
+  static state::LabelTable table;
+  return table;
+}
+
 inline state::CustomerState customer(const std::string& time_zone, int accounts = 1,
                                      const std::string& jurisdiction = "US-NY") {
   state::CustomerState c;
   c.customer_id = "c1";
-  c.time_zone = time_zone;
-  c.jurisdiction = jurisdiction;
+  c.time_zone = shared_texts().share(time_zone);
+  c.jurisdiction = shared_texts().share(jurisdiction);
   c.phone = "+15550000001";
   c.email = "c1@example.com";
-  c.locale = "en-US";
+  c.locale = shared_texts().share("en-US");
   for (int i = 0; i < accounts; ++i) {
     auto& a = c.accounts.emplace_back();
     a.account_id = std::string(1, static_cast<char>('A' + i));

@@ -12,16 +12,16 @@ namespace {
 CustomerState sample(LabelTable& labels) {
   CustomerState c;
   c.customer_id = "C42";
-  c.time_zone = "America/New_York";
-  c.jurisdiction = "US-NY";
+  c.time_zone = labels.share("America/New_York");
+  c.jurisdiction = labels.share("US-NY");
   c.phone = "+15550001234";
   c.email = "someone@example.test";
-  c.locale = "en-US";
+  c.locale = labels.share("en-US");
   AccountState a;
   a.account_id = "A1";
   a.currency = "USD";
   a.product = "credit_card";
-  a.due_date = "2026-10-01";
+  a.due_day = *day_from_text("2026-10-01");
   a.amount_due_minor = 12345;
   a.minimum_due_minor = 2500;
   a.status_since = 1'790'000'000;
@@ -76,7 +76,7 @@ TEST(StateCodec, RoundTripKeepsEveryField) {
   EXPECT_EQ(a.account_id, "A1");
   EXPECT_EQ(a.currency, "USD");
   EXPECT_EQ(a.product, "credit_card");
-  EXPECT_EQ(a.due_date, "2026-10-01");
+  EXPECT_EQ(day_to_text(a.due_day), "2026-10-01");
   EXPECT_EQ(a.amount_due_minor, 12345);
   EXPECT_EQ(a.minimum_due_minor, 2500);
   EXPECT_EQ(a.status_since, 1'790'000'000);
@@ -126,6 +126,56 @@ TEST(StateCodec, RefusesUnknownFormatAndGarbage) {
   r.set_format_version(kStateFormatVersion);
   r.add_attempt_at(1);  // parallel arrays out of step
   EXPECT_FALSE(decode_state(r.SerializeAsString(), labels, out));
+}
+
+// The wire keeps due dates and currencies as text (records written before
+// the compact layout read the same); a value the input could never have
+// held is refused, not half-read.
+TEST(StateCodec, RefusesABadDueDateOrCurrencyInAnOldRecord) {
+  LabelTable labels;
+  std::string bytes;
+  encode_state(sample(labels), labels, bytes);
+  reminder::v1::CustomerStateRecord r;
+  ASSERT_TRUE(r.ParseFromString(bytes));
+  EXPECT_EQ(r.accounts(0).due_date(), "2026-10-01");
+  EXPECT_EQ(r.accounts(0).currency(), "USD");
+  CustomerState out;
+  for (const char* bad : {"2026-02-30", "2026-1-01", "01/10/2026", "1899-12-31"}) {
+    auto copy = r;
+    copy.mutable_accounts(0)->set_due_date(bad);
+    EXPECT_FALSE(decode_state(copy.SerializeAsString(), labels, out)) << bad;
+  }
+  auto copy = r;
+  copy.mutable_accounts(0)->set_currency("US");
+  EXPECT_FALSE(decode_state(copy.SerializeAsString(), labels, out));
+  copy.mutable_accounts(0)->set_currency("");
+  copy.mutable_accounts(0)->set_due_date("");
+  ASSERT_TRUE(decode_state(copy.SerializeAsString(), labels, out));
+  EXPECT_EQ(out.accounts[0].currency.view(), "");
+  EXPECT_EQ(out.accounts[0].due_day, kNoDay);
+}
+
+TEST(AccountState, DueDatesAsDayNumbers) {
+  EXPECT_EQ(day_from_text("1970-01-01"), 0);
+  EXPECT_EQ(day_from_text("1969-12-31"), -1);
+  EXPECT_EQ(day_from_text("2026-03-01"), *day_from_text("2026-02-28") + 1);
+  EXPECT_EQ(day_from_text(""), kNoDay);
+  EXPECT_FALSE(day_from_text("2026-13-01"));
+  EXPECT_FALSE(day_from_text("2201-01-01"));
+  for (const char* d : {"1900-01-01", "2000-02-29", "2026-10-01", "2200-12-31"}) {
+    EXPECT_EQ(day_to_text(*day_from_text(d)), d);
+  }
+  EXPECT_EQ(day_to_text(kNoDay), "");
+}
+
+TEST(AccountState, CurrencyCodeHoldsThreeLettersOrNothing) {
+  CurrencyCode c;
+  EXPECT_EQ(c.view(), "");
+  EXPECT_TRUE(c.assign("EUR"));
+  EXPECT_EQ(c, "EUR");
+  EXPECT_FALSE(c.assign("EURO"));
+  EXPECT_EQ(c.view(), "");
+  EXPECT_TRUE(c.assign(""));
 }
 
 TEST(DispatchId, DeterministicAndFieldSeparated) {
