@@ -50,7 +50,7 @@ CustomerState customer(reminder::state::LabelTable& labels) {
   auto& a = c.accounts.emplace_back();
   a.account_id = "ACC-0000987654";
   a.currency = "USD";
-  a.product = "credit_card";
+  a.product = labels.share("credit_card");
   a.due_day = *reminder::state::day_from_text("2026-02-21");
   a.amount_due_minor = 123456;
   a.minimum_due_minor = 2500;

@@ -351,7 +351,7 @@ void Dispatcher::on_delinquency(state::CustomerIndex ci, int account, const Acco
   a.currency = d.amount_due().currency_code();
   a.minimum_due_minor = d.minimum_due().minor_units();
   a.due_day = state::day_from_text(d.due_date()).value_or(state::kNoDay);  // checked by the decoder
-  a.product = d.product();
+  a.product = store_.labels().share(d.product());
   if (a.status == AccountStatus::kHandedOff) {
     no_contact(reminder::v1::OUTCOME_SUPPRESSED, reminder::v1::REASON_HANDED_OFF, "strategy.handoff");
     return;

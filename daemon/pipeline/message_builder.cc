@@ -31,7 +31,7 @@ void fill_common(Message& m, const MessageFields& f) {
     due->mutable_minimum_due()->set_minor_units(a.minimum_due_minor);
     due->set_due_date(state::day_to_text(a.due_day));
     due->set_days_past_due(a.days_past_due);
-    due->set_product(a.product);
+    due->set_product(a.product.view().data(), a.product.view().size());
   }
 }
 

@@ -58,7 +58,7 @@ std::size_t CustomerState::approximate_bytes() const {
   auto str = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
   std::size_t n = sizeof(CustomerState) + str(customer_id) + str(phone) + str(email);
   if (accounts.capacity() > 1) n += accounts.capacity() * sizeof(AccountState);  // spilled
-  for (const auto& a : accounts) n += str(a.account_id) + str(a.product);
+  for (const auto& a : accounts) n += str(a.account_id);
   n += attempts.capacity() * sizeof(Attempt);
   n += deferred.capacity() * sizeof(DeferredContact);
   return n;

@@ -66,7 +66,7 @@ std::string day_to_text(std::int32_t day);
 // Fields ordered by size: the first account is held inline in CustomerState.
 struct AccountState {
   std::string account_id;
-  std::string product;
+  SharedText product;  // shared with the partition's other accounts
   std::int64_t amount_due_minor = 0;
   std::int64_t minimum_due_minor = 0;
   std::int64_t status_since = 0;       // unix s of the event that set the status

@@ -19,7 +19,7 @@ void fill(const CustomerState& s, const LabelTable& labels, reminder::v1::Custom
     ar->set_account_id(a.account_id);
     const std::string_view currency = a.currency.view();
     ar->set_currency(currency.data(), currency.size());
-    ar->set_product(a.product);
+    ar->set_product(a.product.view().data(), a.product.view().size());
     ar->set_due_date(day_to_text(a.due_day));
     ar->set_amount_due_minor(a.amount_due_minor);
     ar->set_minimum_due_minor(a.minimum_due_minor);
@@ -106,7 +106,7 @@ bool decode_state(std::string_view bytes, LabelTable& labels, CustomerState& s) 
     AccountState a;
     a.account_id = ar.account_id();
     if (!a.currency.assign(ar.currency())) return false;
-    a.product = ar.product();
+    a.product = labels.share(ar.product());
     const auto due_day = day_from_text(ar.due_date());
     if (!due_day) return false;
     a.due_day = *due_day;

@@ -20,7 +20,7 @@ CustomerState sample(LabelTable& labels) {
   AccountState a;
   a.account_id = "A1";
   a.currency = "USD";
-  a.product = "credit_card";
+  a.product = labels.share("credit_card");
   a.due_day = *day_from_text("2026-10-01");
   a.amount_due_minor = 12345;
   a.minimum_due_minor = 2500;
