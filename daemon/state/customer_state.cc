@@ -27,7 +27,19 @@ std::optional<std::int32_t> day_from_text(std::string_view v) {
 
 std::string day_to_text(std::int32_t day) {
   if (day == kNoDay) return {};
-  return absl::FormatCivilTime(absl::CivilDay(1970, 1, 1) + day);
+  // By hand: absl::FormatCivilTime goes through a strftime-like formatter,
+  // and this runs for every changelog record and channel message.
+  const absl::CivilDay d = absl::CivilDay(1970, 1, 1) + day;
+  const auto year = static_cast<int>(d.year());
+  if (year < 0 || year > 9999) return absl::FormatCivilTime(d);
+  char out[10] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0'};
+  auto put = [&](int at, int width, int value) {
+    for (int i = at + width - 1; i >= at; --i, value /= 10) out[i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, 4, year);
+  put(5, 2, d.month());
+  put(8, 2, d.day());
+  return std::string(out, sizeof out);
 }
 
 int CustomerState::find_account(std::string_view account_id) const {
