@@ -65,7 +65,8 @@ std::string explain_customer(const state::CustomerState& c, const state::LabelTa
   j += "\"customer_id\":" + q(c.customer_id);
   j += ",\"now\":" + ts(now);
   j += ",\"policy\":" + q(policy.name + "@" + policy.version);
-  j += ",\"profile\":{\"time_zone\":" + q(c.time_zone.empty() ? std::string_view("unknown") : c.time_zone.view());
+  j += ",\"profile\":{\"time_zone\":" +
+       q(c.time_zone.empty() ? std::string_view("unknown") : c.time_zone.view());
   j += ",\"jurisdiction\":" + q(c.jurisdiction);
   j += ",\"phone\":" + q(mask_phone(c.phone));
   j += ",\"email\":" + q(mask_email(c.email));

@@ -33,8 +33,8 @@ class LocalDayWindows {
  public:
   explicit LocalDayWindows(absl::Time now) : now_(now) {}
   struct Window {
-    absl::CivilDay today;    // `now`'s local date in the zone
-    std::int64_t from = 0;   // unix s: first instant of the first counted day
+    absl::CivilDay today;   // `now`'s local date in the zone
+    std::int64_t from = 0;  // unix s: first instant of the first counted day
   };
   // The window of the last `days` local days (today included) in `tz`.
   Window last_days(const absl::TimeZone& tz, int days);

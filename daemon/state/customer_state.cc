@@ -34,7 +34,8 @@ std::string day_to_text(std::int32_t day) {
   if (year < 0 || year > 9999) return absl::FormatCivilTime(d);
   char out[10] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0'};
   auto put = [&](int at, int width, int value) {
-    for (int i = at + width - 1; i >= at; --i, value /= 10) out[i] = static_cast<char>('0' + value % 10);
+    for (int i = at + width - 1; i >= at; --i, value /= 10)
+      out[i] = static_cast<char>('0' + value % 10);
   };
   put(0, 4, year);
   put(5, 2, d.month());

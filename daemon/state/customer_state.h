@@ -73,7 +73,7 @@ struct AccountState {
   std::int64_t last_right_party_contact = 0;  // unix s, 0 = never
   std::int32_t promise_until_day = 0;  // days since 1970-01-01 (local civil day), 0 = none
   std::int32_t days_past_due = 0;
-  std::int32_t due_day = kNoDay;       // the statement's due date
+  std::int32_t due_day = kNoDay;  // the statement's due date
   // DPD at which each channel's strategy step last fired, so a second
   // delinquency event for the same day does not fire it again. -1 = never.
   std::array<std::int16_t, 3> last_step_dpd = {-1, -1, -1};
@@ -143,7 +143,7 @@ struct CustomerState {
   std::string phone;
   std::string email;
   // Shared with the other customers of the partition (StateStore::labels()).
-  SharedText time_zone;           // IANA; empty = unknown
+  SharedText time_zone;  // IANA; empty = unknown
   SharedText jurisdiction;
   SharedText locale;
   // Most customers have one account: held inline, no heap block.

@@ -33,7 +33,8 @@ std::size_t LabelTable::approximate_bytes() const {
   std::size_t n = index_.capacity() * (sizeof(std::string_view) + sizeof(Label) + 1);
   n += shared_index_.capacity() * (sizeof(std::string_view) + sizeof(void*) + 1);
   for (const auto* texts : {&texts_, &shared_}) {
-    for (const auto& t : *texts) n += sizeof(std::string) + (t.capacity() > 15 ? t.capacity() + 1 : 0);
+    for (const auto& t : *texts)
+      n += sizeof(std::string) + (t.capacity() > 15 ? t.capacity() + 1 : 0);
   }
   return n;
 }

@@ -43,7 +43,8 @@ class StateStore {
  private:
   // A deque (element addresses are stable) on the heap (its address survives
   // a move of the store): the index reads the ids stored in the states.
-  std::unique_ptr<std::deque<CustomerState>> customers_ = std::make_unique<std::deque<CustomerState>>();
+  std::unique_ptr<std::deque<CustomerState>> customers_ =
+      std::make_unique<std::deque<CustomerState>>();
   // The index holds 4-byte customer indexes, hashed and compared by the id
   // stored in the customer's state (a map keyed by string_view took 24-byte
   // slots, ~35 bytes per customer at its load factor).
@@ -62,7 +63,7 @@ class StateStore {
     bool operator()(std::string_view a, CustomerIndex b) const { return a == id(b); }
   };
   absl::flat_hash_set<CustomerIndex, IdHash, IdEq> index_{0, IdHash{customers_.get()},
-                                                           IdEq{customers_.get()}};
+                                                          IdEq{customers_.get()}};
   LabelTable labels_;
 };
 
