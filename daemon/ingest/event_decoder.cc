@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ingest/field_checks.h"
+#include "state/customer_state.h"
 
 namespace reminder::ingest {
 
@@ -97,27 +98,13 @@ std::optional<Rejection> check_optional_money(std::string_view field, const remi
   return check_money(field, m, l);
 }
 
-// Strict "YYYY-MM-DD" within 1900..2200.
+// Strict "YYYY-MM-DD" within 1900..2200 (the same parser the state uses for
+// the due dates it keeps).
 std::optional<absl::CivilDay> parse_date(const std::string& v) {
-  absl::CivilDay d;
-  if (v.size() != 10) return std::nullopt;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const bool dash = i == 4 || i == 7;
-    if (dash ? v[i] != '-' : (v[i] < '0' || v[i] > '9')) return std::nullopt;
-  }
-  // From the digits, then check the fields survived: CivilDay normalises
-  // (2026-02-30 -> 2026-03-02), which is how an impossible date shows. No
-  // string round trip: this runs for most events.
-  auto num = [&](std::size_t at, std::size_t n) {
-    int x = 0;
-    for (std::size_t i = at; i < at + n; ++i) x = x * 10 + (v[i] - '0');
-    return x;
-  };
-  const int year = num(0, 4), month = num(5, 2), day = num(8, 2);
-  if (year < 1900 || year > 2200) return std::nullopt;
-  d = absl::CivilDay(year, month, day);
-  if (d.year() != year || d.month() != month || d.day() != day) return std::nullopt;
-  return d;
+  if (v.empty()) return std::nullopt;
+  const auto day = state::day_from_text(v);
+  if (!day) return std::nullopt;
+  return absl::CivilDay(1970, 1, 1) + *day;
 }
 
 std::optional<Rejection> check_date(std::string_view field, const std::string& v, bool required) {

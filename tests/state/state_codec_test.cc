@@ -113,12 +113,18 @@ TEST(StateCodec, RoundTripKeepsEveryField) {
   EXPECT_EQ(out.invalid_contact_points, kEmailInvalid);
 }
 
-TEST(StateCodec, RefusesUnknownFormatAndGarbage) {
-  LabelTable labels;
+// The sample's changelog record, as a message to tamper with.
+reminder::v1::CustomerStateRecord sample_record(LabelTable& labels) {
   std::string bytes;
   encode_state(sample(labels), labels, bytes);
   reminder::v1::CustomerStateRecord r;
-  ASSERT_TRUE(r.ParseFromString(bytes));
+  EXPECT_TRUE(r.ParseFromString(bytes));
+  return r;
+}
+
+TEST(StateCodec, RefusesUnknownFormatAndGarbage) {
+  LabelTable labels;
+  auto r = sample_record(labels);
   r.set_format_version(kStateFormatVersion + 1);
   CustomerState out;
   EXPECT_FALSE(decode_state(r.SerializeAsString(), labels, out));
@@ -133,10 +139,7 @@ TEST(StateCodec, RefusesUnknownFormatAndGarbage) {
 // held is refused, not half-read.
 TEST(StateCodec, RefusesABadDueDateOrCurrencyInAnOldRecord) {
   LabelTable labels;
-  std::string bytes;
-  encode_state(sample(labels), labels, bytes);
-  reminder::v1::CustomerStateRecord r;
-  ASSERT_TRUE(r.ParseFromString(bytes));
+  const auto r = sample_record(labels);
   EXPECT_EQ(r.accounts(0).due_date(), "2026-10-01");
   EXPECT_EQ(r.accounts(0).currency(), "USD");
   CustomerState out;
