@@ -689,10 +689,8 @@ pipeline::Dispatcher* App::dispatcher_for(std::int32_t partition) {
 }
 
 void App::write_changelog() {
-  // Exactly-once: called at each commit (a customer changed in many ticks is
-  // encoded once per transaction). At-least-once: nothing here; seal_epoch()
-  // takes the changes once per epoch.
-  if (!exactly_once_) return;
+  // Exactly-once, at each commit (a customer changed in many ticks is encoded
+  // once per transaction). At-least-once has seal_epoch() instead.
   for (auto& [partition, dispatcher] : partitions_) {
     const std::int32_t p = partition;
     dispatcher->take_changed([&](const state::CustomerState& c) {

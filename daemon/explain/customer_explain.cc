@@ -155,10 +155,11 @@ std::string explain_customer(const state::CustomerState& c, const state::LabelTa
 
   j += ",\"caps\":[";
   first = true;
+  rules::LocalDayWindows day_windows(now);
   for (const auto& cap : policy.caps) {
     if (!first) j += ',';
     first = false;
-    const auto check = rules::check_cap(cap, c.attempts, 0, customer_zones, now);
+    const auto check = rules::check_cap(cap, c.attempts, 0, customer_zones, day_windows, now);
     j += "{\"name\":" + q(cap.name) + ",\"counted\":" + std::to_string(check.counted) +
          ",\"max\":" + std::to_string(cap.max) + "}";
   }

@@ -27,7 +27,6 @@ class ChangelogBatch {
     bytes_.append(key);
     bytes_.append(value);
   }
-  std::size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
   void clear() {
     entries_.clear();

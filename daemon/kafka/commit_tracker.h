@@ -70,8 +70,7 @@ class CommitTracker {
       if (e.released) continue;
       e.released = true;
       e.changelog.for_each([&](const ChangelogBatch::Record& r) { produce(e.id, r); });
-      e.changelog.clear();
-      spare_ = std::move(e.changelog);
+      spare_ = std::move(e.changelog);  // cleared when taken
     }
   }
   // An empty batch to fill for the next seal(): the last one released (its

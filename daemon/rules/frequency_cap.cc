@@ -54,13 +54,6 @@ LocalDayWindows::Window LocalDayWindows::last_days(const absl::TimeZone& tz, int
 
 CapCheck check_cap(const FrequencyCapRule& cap, std::span<const state::Attempt> attempts,
                    std::uint32_t account_bit, std::span<const absl::TimeZone> zones,
-                   absl::Time now) {
-  LocalDayWindows windows(now);
-  return check_cap(cap, attempts, account_bit, zones, windows, now);
-}
-
-CapCheck check_cap(const FrequencyCapRule& cap, std::span<const state::Attempt> attempts,
-                   std::uint32_t account_bit, std::span<const absl::TimeZone> zones,
                    LocalDayWindows& windows, absl::Time now) {
   CapCheck out;
   const std::int64_t now_s = absl::ToUnixSeconds(now);

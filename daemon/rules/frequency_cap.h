@@ -50,12 +50,8 @@ class LocalDayWindows {
 };
 
 // `account_bit` restricts the count to attempts concerning that account
-// (scope debt); 0 counts every attempt of the customer.
-CapCheck check_cap(const FrequencyCapRule& cap, std::span<const state::Attempt> attempts,
-                   std::uint32_t account_bit, std::span<const absl::TimeZone> zones,
-                   absl::Time now);
-// The same, sharing `windows` (made for the same `now`) across the caps of
-// one decision.
+// (scope debt); 0 counts every attempt of the customer. `windows` is made for
+// `now` and shared by the caps of one decision.
 CapCheck check_cap(const FrequencyCapRule& cap, std::span<const state::Attempt> attempts,
                    std::uint32_t account_bit, std::span<const absl::TimeZone> zones,
                    LocalDayWindows& windows, absl::Time now);
