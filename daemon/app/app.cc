@@ -310,6 +310,13 @@ void App::tick() {
   if (auto fatal = producer_->fatal_error()) {
     logging::error("kafka.fatal", {{"client", "producer"}, {"code", rd_kafka_err2name(fatal->code)},
                                    {"reason", fatal->message}});
+    if (exactly_once_ && replace_fatal_producer(*fatal)) {
+      // The old client's open transaction is gone with it.
+      txn_open_ = false;
+      rewind_and_hold();
+      schedule_tick(false);
+      return;
+    }
     finish(kExitKafkaFatal);
     return;
   }
@@ -476,14 +483,48 @@ bool App::commit_transaction() {
     return true;
   }
   if (err.severity == kafka::Severity::kFatal) {
-    // Fenced or fatal: another instance owns our transactional.id, or the
-    // producer is unusable. Exit; the supervisor restarts us.
     logging::error("transaction.fatal", {{"code", rd_kafka_err2name(err.code)}, {"reason", err.message}});
-    finish(kExitKafkaFatal);
-    return false;
+    // Committed or not, the new client's init_transactions settles it, and
+    // the rewind reads back whichever it was.
+    if (!replace_fatal_producer(err)) return false;
+    txn_open_ = false;
+    rewind_and_hold();
+    return !stopped_;
   }
   abort_and_rewind(err.message);
   return !stopped_;
+}
+
+bool App::replace_fatal_producer(const kafka::KafkaError& error) {
+  // The client's own fatal code says more than the failed call's (which
+  // can be a generic "invalid state").
+  const auto fatal = producer_->fatal_error();
+  const bool recoverable = kafka::new_client_recovers(error.code) &&
+                           (!fatal || kafka::new_client_recovers(fatal->code));
+  if (!recoverable) {
+    // E.g. fenced: another instance owns our transactional.id. Exit; a
+    // supervisor's restart comes back as a new member.
+    finish(kExitKafkaFatal);
+    return false;
+  }
+  ++producer_replacements_;
+  logging::warn("producer.replacing", {{"code", rd_kafka_err2name(error.code)},
+                                       {"replacements", producer_replacements_}});
+  {
+    BlockingCallWatchdog::Guard guard(*watchdog_, "producer_restart");
+    producer_->restart();
+  }
+  kafka::KafkaError err;
+  {
+    BlockingCallWatchdog::Guard guard(*watchdog_, "init_transactions");
+    err = producer_->init_transactions(std::chrono::seconds(60));
+  }
+  if (err) {
+    logging::error("producer.replace_failed", {{"code", rd_kafka_err2name(err.code)}, {"reason", err.message}});
+    finish(kExitKafkaFatal);
+    return false;
+  }
+  return true;
 }
 
 bool App::abort_transaction(std::string_view why) {
@@ -497,6 +538,11 @@ bool App::abort_transaction(std::string_view why) {
   probes_.on_transaction("aborted", std::chrono::duration<double>(0));
   if (err) {
     logging::error("transaction.abort_failed", {{"code", rd_kafka_err2name(err.code)}, {"reason", err.message}});
+    // librdkafka 2.0.2 sends EndTxn even when no partition made it into the
+    // transaction (each AddPartitionsToTxn refused, e.g. by an ACL); the
+    // coordinator answers INVALID_TXN_STATE and the client turns fatal
+    // (librdkafka#4849). Nothing was written: a new client carries on.
+    if (err.severity == kafka::Severity::kFatal) return replace_fatal_producer(err);
     finish(kExitKafkaFatal);
     return false;
   }
@@ -505,6 +551,10 @@ bool App::abort_transaction(std::string_view why) {
 
 void App::abort_and_rewind(std::string_view why) {
   if (!abort_transaction(why)) return;
+  rewind_and_hold();
+}
+
+void App::rewind_and_hold() {
   // Discard what the aborted transaction changed: state comes back from the
   // changelog (read_committed hides the aborted writes), input from the
   // committed offsets.

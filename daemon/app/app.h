@@ -107,6 +107,13 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   // Aborts the open transaction; false (and finished) when that fails.
   bool abort_transaction(std::string_view why);
   void abort_and_rewind(std::string_view why);
+  // After an abort: input back to the committed offsets, state back from
+  // the changelog, and a doubling hold before the next transaction.
+  void rewind_and_hold();
+  // Exactly-once: swaps a producer that librdkafka declared fatal for a new
+  // one of the same transactional.id; false (and the process stops) when a
+  // new client cannot help, e.g. fenced by a newer instance.
+  bool replace_fatal_producer(const kafka::KafkaError& error);
   std::string transactional_id() const;
   void begin_drain(std::string_view why);
   void finish(int code);
@@ -147,6 +154,7 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   // while (a denied or missing output otherwise aborts ~10 times a second).
   RetryBackoff abort_backoff_{std::chrono::milliseconds(250), std::chrono::seconds(16)};
   std::chrono::steady_clock::time_point held_until_{};
+  std::int64_t producer_replacements_ = 0;
   http::AdminAuth admin_auth_;
   std::string kafka_wait_reason_;  // non-empty while start-up waits for Kafka (/readyz says it)
 

@@ -39,4 +39,15 @@ struct KafkaError {
   }
 };
 
+// Whether a new client with the same transactional.id gets past a fatal
+// error. Not when the id is taken by a newer instance (fenced: a new client
+// would fence it in turn, and two instances would fight over the id) or
+// the principal may not use it (a new client fails the same way).
+inline bool new_client_recovers(rd_kafka_resp_err_t code) {
+  return code != RD_KAFKA_RESP_ERR__FENCED && code != RD_KAFKA_RESP_ERR_PRODUCER_FENCED &&
+         code != RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH &&
+         code != RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED &&
+         code != RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED;
+}
+
 }  // namespace reminder::kafka

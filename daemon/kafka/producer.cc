@@ -10,14 +10,19 @@ namespace reminder::kafka {
 Producer::Producer(const Properties& props, const Properties& overrides,
                    metrics::KafkaProbe& probe, DeliveryHandler on_delivery)
     : probe_(probe), on_delivery_(std::move(on_delivery)) {
-  Properties defaults = {
+  config_ = {
       {"enable.idempotence", "true"},
       {"partitioner", "murmur2_random"},
       {"linger.ms", "5"},
       {"compression.type", "lz4"},
   };
-  for (const auto& [k, v] : without_consumer_properties(props)) defaults[k] = v;
-  ConfHandle conf = make_conf(defaults, overrides);
+  for (const auto& [k, v] : without_consumer_properties(props)) config_[k] = v;
+  for (const auto& [k, v] : overrides) config_[k] = v;
+  create_client();
+}
+
+void Producer::create_client() {
+  ConfHandle conf = make_conf(config_, {});
   route_logs(conf.get());
   rd_kafka_conf_set_opaque(conf.get(), this);
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery_report);
@@ -26,7 +31,18 @@ Producer::Producer(const Properties& props, const Properties& overrides,
   rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err));
   if (!rk_) throw std::runtime_error(std::string("cannot create Kafka producer: ") + err);
   conf.release();  // owned by rk_ now
+  fatal_.reset();
   probe_.set_producer_healthy(true);
+}
+
+void Producer::restart() {
+  rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  // Bounded: purged records report at once, in-flight ones when their
+  // request ends (at most the request timeout; usually at once).
+  rd_kafka_flush(rk_.get(), 5000);
+  topics_.clear();  // before the client that owns them
+  rk_.reset();
+  create_client();
 }
 
 void Producer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {

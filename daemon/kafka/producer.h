@@ -55,12 +55,19 @@ class Producer {
   KafkaError abort_transaction(std::chrono::milliseconds timeout);
   void poll();
   bool flush(std::chrono::milliseconds timeout);
+
+  // Replaces an unusable client with a new one of the same configuration.
+  // What the old one still held is purged (its delivery reports are served
+  // first, as failures). Exactly-once: call init_transactions() next; with
+  // the same transactional.id it aborts whatever the old client left open.
+  void restart();
   int queue_length() const { return rd_kafka_outq_len(rk_.get()); }
   // Set once librdkafka reports a fatal error (e.g. idempotence sequence).
   std::optional<KafkaError> fatal_error() const { return fatal_; }
   rd_kafka_t* handle() const { return rk_.get(); }
 
  private:
+  void create_client();
   static void on_delivery_report(rd_kafka_t*, const rd_kafka_message_t*, void* opaque);
   static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque);
 
@@ -68,6 +75,7 @@ class Producer {
   // librdkafka look the topic up under its handle lock for every record.
   rd_kafka_topic_t* topic_handle(const std::string& topic);
 
+  Properties config_;  // kept for restart()
   KafkaHandle rk_;
   // Declared after rk_: topic handles go before the client that owns them.
   absl::flat_hash_map<std::string, TopicHandle> topics_;

@@ -5,7 +5,8 @@
 //    ready, reads nothing, and processes the held input once it exists;
 //  - a downstream topic the daemon may not write to (an ACL, over SASL_SSL),
 //    exactly-once: the transaction aborts and is retried, the input is not
-//    committed past the event, and it is delivered once the ACL goes;
+//    committed past the event, and it is delivered once the ACL goes; also
+//    when the abort itself turns the producer fatal (every output denied);
 //  - a state changelog it cannot read: exit 6 before any event is processed.
 
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "e2e/daemon_under_test.h"
 #include "e2e/net_helpers.h"
@@ -201,34 +203,40 @@ TEST(KafkaFaults, MissingOutputTopicHoldsInputUntilItExists) {
   EXPECT_EQ(daemon.process().wait_for_exit(60s), 0);
 }
 
-struct DeniedSmsTopic {
+struct DeniedOutputs {
   std::string tls_dir = std::getenv("KAFKA_TLS_DIR") ? std::getenv("KAFKA_TLS_DIR") : "";
   std::string sasl_bootstrap =
       std::getenv("KAFKA_SASL_SSL_BOOTSTRAP") ? std::getenv("KAFKA_SASL_SSL_BOOTSTRAP") : "";
   std::string user = read_file(tls_dir + "/scram-user");
   std::string principal = "User:" + user;
   TopicSet topics = fresh_topics("fault-acl");
+  std::vector<std::string> denied;
 
-  // The daemon's user may see the SMS topic but not write to it.
-  void deny() {
-    ASSERT_EQ(change_acl(true, topics.sms, principal, RD_KAFKA_ACL_OPERATION_DESCRIBE,
-                         RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW),
-              "");
-    ASSERT_EQ(change_acl(true, topics.sms, principal, RD_KAFKA_ACL_OPERATION_WRITE,
-                         RD_KAFKA_ACL_PERMISSION_TYPE_DENY),
-              "");
+  // The daemon's user may see these topics but not write to them.
+  void deny(std::vector<std::string> outputs) {
+    denied = std::move(outputs);
+    for (const auto& topic : denied) {
+      ASSERT_EQ(change_acl(true, topic, principal, RD_KAFKA_ACL_OPERATION_DESCRIBE,
+                           RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW),
+                "");
+      ASSERT_EQ(change_acl(true, topic, principal, RD_KAFKA_ACL_OPERATION_WRITE,
+                           RD_KAFKA_ACL_PERMISSION_TYPE_DENY),
+                "");
+    }
   }
-  // No ACL left on the topic: open again (allow.everyone.if.no.acl.found).
+  // No ACL left on the topics: open again (allow.everyone.if.no.acl.found).
   void allow() {
-    ASSERT_EQ(change_acl(false, topics.sms, principal, RD_KAFKA_ACL_OPERATION_ANY,
-                         RD_KAFKA_ACL_PERMISSION_TYPE_ANY),
-              "");
+    for (const auto& topic : denied) {
+      ASSERT_EQ(change_acl(false, topic, principal, RD_KAFKA_ACL_OPERATION_ANY,
+                           RD_KAFKA_ACL_PERMISSION_TYPE_ANY),
+                "");
+    }
     allowed_ = true;
   }
-  ~DeniedSmsTopic() {
-    if (!allowed_) {
-      change_acl(false, topics.sms, principal, RD_KAFKA_ACL_OPERATION_ANY,
-                 RD_KAFKA_ACL_PERMISSION_TYPE_ANY);
+  ~DeniedOutputs() {
+    if (allowed_) return;
+    for (const auto& topic : denied) {
+      change_acl(false, topic, principal, RD_KAFKA_ACL_OPERATION_ANY, RD_KAFKA_ACL_PERMISSION_TYPE_ANY);
     }
   }
   bool allowed_ = false;
@@ -255,18 +263,22 @@ struct DeniedSmsTopic {
 };
 
 // Exactly-once: the failed transaction is aborted and retried, the input
-// held; once the write is allowed the same daemon delivers it, once.
-TEST(KafkaFaults, WriteDeniedOnOutputTopicIsHeldUntilAllowed) {
-  DeniedSmsTopic t;
-  ASSERT_FALSE(t.sasl_bootstrap.empty()) << "run via ctest";
-  t.deny();
+// held; once the writes are allowed the same daemon delivers it, once.
+// `log` gets the daemon's log.
+void expect_held_until_allowed(DeniedOutputs& t, const std::string& event_id, std::string& log) {
   create_topics({t.topics.changelog}, t.topics.partitions);
   TestProducer producer;
-  send_sms_case(producer, t.topics.input, "ACL1");
+  send_sms_case(producer, t.topics.input, event_id);
   const auto input_end = end_offsets(t.topics.input, t.topics.partitions);
 
   DaemonUnderTest daemon(t.topics, kAlwaysOpenPolicy, t.options("exactly_once"));
   daemon.start();
+  // Whatever returns, the caller sees the log.
+  struct KeepLog {
+    DaemonUnderTest& daemon;
+    std::string& log;
+    ~KeepLog() { log = daemon.log(); }
+  } keep{daemon, log};
   ASSERT_TRUE(daemon.wait_for_log("TOPIC_AUTHORIZATION_FAILED", 180s)) << daemon.log();
   ASSERT_TRUE(daemon.wait_for_log("\"event\":\"transaction.aborting\"", 60s)) << daemon.log();
   // Backing off, not a tight loop: without the backoff this was ~10 aborts a
@@ -274,7 +286,7 @@ TEST(KafkaFaults, WriteDeniedOnOutputTopicIsHeldUntilAllowed) {
   std::this_thread::sleep_for(10s);
   const auto aborts = count_occurrences(daemon.log(), "\"event\":\"transaction.aborting\"");
   EXPECT_LE(aborts, 10) << daemon.log();
-  EXPECT_NE(daemon.log().find("\"event\":\"transaction.retry_held\""), std::string::npos);
+  EXPECT_NE(daemon.log().find("\"event\":\"transaction.retry_held\""), std::string::npos) << daemon.log();
   ASSERT_TRUE(daemon.process().running()) << daemon.log();
   t.expect_not_committed_past(input_end);
   EXPECT_TRUE(read_topic(t.topics.sms, 1, 3s).empty());
@@ -287,6 +299,29 @@ TEST(KafkaFaults, WriteDeniedOnOutputTopicIsHeldUntilAllowed) {
   expect_clean_log(daemon.log(), {read_file(t.tls_dir + "/scram-password")});
 }
 
+TEST(KafkaFaults, WriteDeniedOnOutputTopicIsHeldUntilAllowed) {
+  DeniedOutputs t;
+  ASSERT_FALSE(t.sasl_bootstrap.empty()) << "run via ctest";
+  t.deny({t.topics.sms});
+  std::string log;
+  expect_held_until_allowed(t, "ACL1", log);
+}
+
+// Every partition of the transaction refused, so none joins it: librdkafka
+// 2.0.2 still ends it with EndTxn, the coordinator answers
+// INVALID_TXN_STATE and the client turns fatal (librdkafka#4849; with only
+// the SMS topic denied this happens when both partitions share one
+// AddPartitionsToTxn request, by chance). The daemon replaces the client
+// and holds, as for any other abort, rather than exiting.
+TEST(KafkaFaults, WriteDeniedOnEveryOutputReplacesTheFatalProducerAndHolds) {
+  DeniedOutputs t;
+  ASSERT_FALSE(t.sasl_bootstrap.empty()) << "run via ctest";
+  t.deny({t.topics.sms, t.topics.decisions});
+  std::string log;
+  expect_held_until_allowed(t, "ACL3", log);
+  EXPECT_NE(log.find("\"event\":\"producer.replacing\""), std::string::npos) << log;
+}
+
 // At-least-once: the daemon stops (exit 3) before committing past the event,
 // and after the restart the SMS goes out. This used to lose the SMS: the
 // customer's changelog record (which lists the event id) was acknowledged
@@ -294,9 +329,9 @@ TEST(KafkaFaults, WriteDeniedOnOutputTopicIsHeldUntilAllowed) {
 // The changelog now goes out only behind its events' acknowledged outputs
 // (kafka::CommitTracker).
 TEST(KafkaFaults, WriteDeniedAtLeastOnceStopsAndRedeliversAfterRestart) {
-  DeniedSmsTopic t;
+  DeniedOutputs t;
   ASSERT_FALSE(t.sasl_bootstrap.empty()) << "run via ctest";
-  t.deny();
+  t.deny({t.topics.sms});
   create_topics({t.topics.changelog}, t.topics.partitions);
   TestProducer producer;
   send_sms_case(producer, t.topics.input, "ACL2");
