@@ -276,15 +276,15 @@ std::optional<ingest::Rejection> Dispatcher::on_event(const AccountEvent& e, abs
           policy_->suppressions.dispute_stops_account_only) {
         c.accounts[account].disputed = f.active();
       } else if (!f.active()) {
-        c.flag_until[static_cast<int>(kind)] = 0;
+        c.flag_until.set(static_cast<int>(kind), 0);
       } else if (f.has_until()) {
-        c.flag_until[static_cast<int>(kind)] = f.until().seconds();
+        c.flag_until.set(static_cast<int>(kind), f.until().seconds());
       } else if (kind == state::FlagKind::kHardship &&
                  policy_->suppressions.hardship_pause_days > 0) {
-        c.flag_until[static_cast<int>(kind)] =
-            at_s + std::int64_t{86400} * policy_->suppressions.hardship_pause_days;
+        c.flag_until.set(static_cast<int>(kind),
+                         at_s + std::int64_t{86400} * policy_->suppressions.hardship_pause_days);
       } else {
-        c.flag_until[static_cast<int>(kind)] = state::kForever;
+        c.flag_until.set(static_cast<int>(kind), state::kForever);
       }
       no_contact(f.active() ? flag_reason(kind) : reminder::v1::REASON_STATE_UPDATED, "flag");
       break;

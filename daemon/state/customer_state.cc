@@ -74,6 +74,7 @@ std::size_t CustomerState::approximate_bytes() const {
   for (const auto& a : accounts) n += str(a.account_id);
   n += attempts.capacity() * sizeof(Attempt);
   n += deferred.capacity() * sizeof(DeferredContact);
+  n += flag_until.heap_bytes();
   return n;
 }
 

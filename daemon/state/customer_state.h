@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -90,6 +91,42 @@ enum class FlagKind : std::uint8_t {
 };
 inline constexpr int kFlagCount = 7;
 
+// The customer's flag expiries, by FlagKind. Few customers ever have a flag,
+// so the values live out of line, allocated by the first set(): 8 bytes per
+// customer instead of 56 (bench/RESULTS.md).
+class FlagExpiries {
+ public:
+  FlagExpiries() = default;
+  FlagExpiries(const FlagExpiries& other) { *this = other; }
+  FlagExpiries& operator=(const FlagExpiries& other) {
+    if (this != &other) until_ = other.until_ ? std::make_unique<Values>(*other.until_) : nullptr;
+    return *this;
+  }
+  FlagExpiries(FlagExpiries&&) noexcept = default;
+  FlagExpiries& operator=(FlagExpiries&&) noexcept = default;
+
+  // Unix s until which flag `kind` is active; 0 = inactive.
+  std::int64_t operator[](int kind) const { return until_ ? (*until_)[kind] : 0; }
+  void set(int kind, std::int64_t until) {
+    if (!until_) {
+      if (until == 0) return;
+      until_ = std::make_unique<Values>();
+    }
+    (*until_)[kind] = until;
+  }
+  std::size_t heap_bytes() const { return until_ ? sizeof(Values) : 0; }
+  friend bool operator==(const FlagExpiries& a, const FlagExpiries& b) {
+    for (int k = 0; k < kFlagCount; ++k) {
+      if (a[k] != b[k]) return false;
+    }
+    return true;
+  }
+
+ private:
+  using Values = std::array<std::int64_t, kFlagCount>;
+  std::unique_ptr<Values> until_;
+};
+
 // One contact made (emitted). The sliding log that makes rolling caps exact.
 struct Attempt {
   std::int64_t at = 0;            // unix s
@@ -150,7 +187,7 @@ struct CustomerState {
   absl::InlinedVector<AccountState, 1> accounts;
   std::vector<Attempt> attempts;  // ascending by time
   std::vector<DeferredContact> deferred;
-  std::array<std::int64_t, kFlagCount> flag_until = {};
+  FlagExpiries flag_until;  // kForever = until cleared
   // Recently seen event ids (hashes), for idempotency against redelivery.
   std::array<std::uint64_t, 8> recent_events = {};
   std::uint8_t recent_pos = 0;
@@ -170,6 +207,6 @@ struct CustomerState {
   std::size_t approximate_bytes() const;
 };
 // Was 392 bytes plus a 176-byte account on the heap (bench/RESULTS.md).
-static_assert(sizeof(CustomerState) <= 400, "keep customer state small: millions are held");
+static_assert(sizeof(CustomerState) <= 352, "keep customer state small: millions are held");
 
 }  // namespace reminder::state

@@ -53,7 +53,7 @@ void fill(const CustomerState& s, const LabelTable& labels, reminder::v1::Custom
     dr->set_handoff(d.handoff());
     dr->set_queued(d.queued());
   }
-  for (auto f : s.flag_until) r.add_flag_until(f);
+  for (int k = 0; k < kFlagCount; ++k) r.add_flag_until(s.flag_until[k]);
   for (auto e : s.recent_events) r.add_recent_events(e);
   r.set_recent_pos(s.recent_pos);
   r.set_opted_out_mask(s.opted_out_mask);
@@ -147,7 +147,7 @@ bool decode_state(std::string_view bytes, LabelTable& labels, CustomerState& s) 
                                         (dr.queued() ? kDeferredQueued : 0));
     s.deferred.push_back(std::move(d));
   }
-  for (int i = 0; i < kFlagCount; ++i) s.flag_until[i] = r.flag_until(i);
+  for (int i = 0; i < kFlagCount; ++i) s.flag_until.set(i, r.flag_until(i));
   for (int i = 0; i < r.recent_events_size(); ++i) s.recent_events[i] = r.recent_events(i);
   s.recent_pos = static_cast<std::uint8_t>(r.recent_pos() % s.recent_events.size());
   s.opted_out_mask = static_cast<std::uint8_t>(r.opted_out_mask());

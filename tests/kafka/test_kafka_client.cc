@@ -72,6 +72,14 @@ void TestProducer::on_delivery(void*, const void* message, void* opaque) {
   const auto* m = static_cast<const rd_kafka_message_t*>(message);
   if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     ++self->delivered_;
+    if (self->keep_acknowledged_) {
+      Record r;
+      if (m->key) r.key.assign(static_cast<const char*>(m->key), m->key_len);
+      if (m->payload) r.value.assign(static_cast<const char*>(m->payload), m->len);
+      r.partition = m->partition;
+      r.offset = m->offset;
+      self->acknowledged_.push_back(std::move(r));
+    }
     return;
   }
   if (self->failed_++ == 0) {

@@ -21,6 +21,14 @@ std::string unique_name(std::string_view prefix);
 
 void create_topics(const std::vector<std::string>& topics, int partitions);
 
+struct Record {
+  std::string key;
+  std::string value;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::map<std::string, std::string> headers;
+};
+
 // Idempotent: no record is written twice or out of order by a retry. Every
 // delivery report is checked: flush() throws if a record was not written
 // (a test whose input silently lost records would blame the daemon).
@@ -37,6 +45,10 @@ class TestProducer {
   // Records acknowledged by the broker / failed, so far.
   std::int64_t delivered() const { return delivered_; }
   std::int64_t failed() const { return failed_; }
+  // From now on, keep each acknowledged record (key, value, and where the
+  // broker says it put it), to check later that the topic still holds it.
+  void keep_acknowledged() { keep_acknowledged_ = true; }
+  const std::vector<Record>& acknowledged() const { return acknowledged_; }
 
  private:
   static void on_delivery(void* rk, const void* message, void* opaque);
@@ -44,15 +56,10 @@ class TestProducer {
   std::int64_t delivered_ = 0;
   std::int64_t failed_ = 0;
   std::string first_error_;
+  bool keep_acknowledged_ = false;
+  std::vector<Record> acknowledged_;
 };
 
-struct Record {
-  std::string key;
-  std::string value;
-  std::int32_t partition = 0;
-  std::int64_t offset = 0;
-  std::map<std::string, std::string> headers;
-};
 
 // Reads `topic` from the beginning with isolation.level=read_committed until
 // at least `at_least` records arrived and `quiet` passed without a new one,

@@ -141,15 +141,15 @@ TEST_F(SuppressionsTest, StrongestStopFlagIsReported) {
   const Policy p = base_policy();
   auto c = customer("America/New_York", 1);
   const absl::Time t = at(ny, 2026, 1, 6, 10, 0, 0);
-  c.flag_until[static_cast<int>(state::FlagKind::kComplaint)] = state::kForever;
-  c.flag_until[static_cast<int>(state::FlagKind::kDeceased)] = state::kForever;
+  c.flag_until.set(static_cast<int>(state::FlagKind::kComplaint), state::kForever);
+  c.flag_until.set(static_cast<int>(state::FlagKind::kDeceased), state::kForever);
   const auto d = decide(c, intent(Channel::kSms), t, p, zones);
   EXPECT_EQ(d.verdict, Verdict::kSuppress);
   EXPECT_EQ(d.reason, v1::REASON_DECEASED);
   // Every stop flag stops every channel.
   for (int k = 0; k < state::kFlagCount; ++k) {
     auto one = customer("America/New_York", 1);
-    one.flag_until[k] = secs(t) + 1;
+    one.flag_until.set(k, secs(t) + 1);
     for (Channel ch : kAllChannels) {
       EXPECT_EQ(decide(one, intent(ch), t, p, zones).verdict, Verdict::kSuppress) << k;
     }

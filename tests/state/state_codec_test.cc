@@ -47,8 +47,8 @@ CustomerState sample(LabelTable& labels) {
   d.channel = rules::Channel::kEmail;
   d.flags = kDeferredQueued;
   c.deferred.push_back(d);
-  c.flag_until[static_cast<int>(FlagKind::kHardship)] = 1'790'500'000;
-  c.flag_until[static_cast<int>(FlagKind::kLegalHold)] = kForever;
+  c.flag_until.set(static_cast<int>(FlagKind::kHardship), 1'790'500'000);
+  c.flag_until.set(static_cast<int>(FlagKind::kLegalHold), kForever);
   c.remember_event(fnv1a64("e-1"));
   c.remember_event(fnv1a64("e-2"));
   c.opted_out_mask = 2;
@@ -156,6 +156,25 @@ TEST(StateCodec, RefusesABadDueDateOrCurrencyInAnOldRecord) {
   ASSERT_TRUE(decode_state(copy.SerializeAsString(), labels, out));
   EXPECT_EQ(out.accounts[0].currency.view(), "");
   EXPECT_EQ(out.accounts[0].due_day, kNoDay);
+}
+
+TEST(CustomerState, FlagExpiriesTakeNoHeapUntilAFlagIsSet) {
+  CustomerState c;
+  const std::size_t without = c.approximate_bytes();
+  c.flag_until.set(static_cast<int>(FlagKind::kDispute), 0);  // clearing: still nothing held
+  EXPECT_EQ(c.flag_until.heap_bytes(), 0u);
+  c.flag_until.set(static_cast<int>(FlagKind::kHardship), 1'790'500'000);
+  EXPECT_GT(c.approximate_bytes(), without);
+  EXPECT_EQ(c.flag_until[static_cast<int>(FlagKind::kHardship)], 1'790'500'000);
+  EXPECT_EQ(c.flag_until[static_cast<int>(FlagKind::kDeceased)], 0);
+
+  // A copy is its own: changing it leaves the original as it was.
+  CustomerState copy = c;
+  copy.flag_until.set(static_cast<int>(FlagKind::kHardship), 0);
+  EXPECT_EQ(c.flag_until[static_cast<int>(FlagKind::kHardship)], 1'790'500'000);
+  EXPECT_FALSE(copy.flag_until == c.flag_until);
+  copy = c;
+  EXPECT_TRUE(copy.flag_until == c.flag_until);
 }
 
 TEST(AccountState, DueDatesAsDayNumbers) {
