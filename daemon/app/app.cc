@@ -499,8 +499,8 @@ bool App::replace_fatal_producer(const kafka::KafkaError& error) {
   // The client's own fatal code says more than the failed call's (which
   // can be a generic "invalid state").
   const auto fatal = producer_->fatal_error();
-  const bool recoverable = kafka::new_client_recovers(error.code) &&
-                           (!fatal || kafka::new_client_recovers(fatal->code));
+  const bool recoverable =
+      kafka::new_client_recovers(error.code) && (!fatal || kafka::new_client_recovers(fatal->code));
   if (!recoverable) {
     // E.g. fenced: another instance owns our transactional.id. Exit; a
     // supervisor's restart comes back as a new member.
@@ -520,7 +520,8 @@ bool App::replace_fatal_producer(const kafka::KafkaError& error) {
     err = producer_->init_transactions(std::chrono::seconds(60));
   }
   if (err) {
-    logging::error("producer.replace_failed", {{"code", rd_kafka_err2name(err.code)}, {"reason", err.message}});
+    logging::error("producer.replace_failed",
+                   {{"code", rd_kafka_err2name(err.code)}, {"reason", err.message}});
     finish(kExitKafkaFatal);
     return false;
   }

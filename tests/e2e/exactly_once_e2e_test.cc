@@ -99,7 +99,8 @@ class Feeder {
   std::string lost_input(const std::string& topic) const {
     std::map<std::pair<std::int32_t, std::int64_t>, const Record*> held;
     const auto records = read_topic(topic, acknowledged_.size(), 120s, 2s);
-    std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> span;  // partition -> lowest, count
+    // partition -> lowest offset read, records read
+    std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> span;
     for (const auto& r : records) {
       held[{r.partition, r.offset}] = &r;
       auto [it, fresh] = span.try_emplace(r.partition, r.offset, 0);
@@ -121,7 +122,8 @@ class Feeder {
       AccountEvent e;
       e.ParseFromString(r.value);
       report += " " + e.event_id() + "@" + std::to_string(r.partition) + ":" +
-                std::to_string(r.offset) + (it == held.end() ? " (absent)" : " (another record there)");
+                std::to_string(r.offset) +
+                (it == held.end() ? " (absent)" : " (another record there)");
     }
     if (lost == 0) return "";
     report = std::to_string(lost) + " of " + std::to_string(acknowledged_.size()) +
@@ -463,8 +465,8 @@ TEST(ExactlyOnceE2E, InstancesKilledAndRestartedAtRandom) {
     }
     for (auto& i : instances) EXPECT_EQ(i->stop(), std::optional<int>(0)) << i->log();
     const auto r = check_exactly_once(topics, expected, 120s + read_bound(expected));
-    const auto seconds =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::steady_clock::now() - started);
     std::printf("chaos: %d customers, %zu events, %d kills, %zu decisions, %zu messages, %lld s\n",
                 customers, expected.event_ids.size(), kills, r.decisions, r.messages,
                 static_cast<long long>(seconds.count()));

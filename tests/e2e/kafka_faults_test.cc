@@ -236,7 +236,8 @@ struct DeniedOutputs {
   ~DeniedOutputs() {
     if (allowed_) return;
     for (const auto& topic : denied) {
-      change_acl(false, topic, principal, RD_KAFKA_ACL_OPERATION_ANY, RD_KAFKA_ACL_PERMISSION_TYPE_ANY);
+      change_acl(false, topic, principal, RD_KAFKA_ACL_OPERATION_ANY,
+                 RD_KAFKA_ACL_PERMISSION_TYPE_ANY);
     }
   }
   bool allowed_ = false;
@@ -286,7 +287,8 @@ void expect_held_until_allowed(DeniedOutputs& t, const std::string& event_id, st
   std::this_thread::sleep_for(10s);
   const auto aborts = count_occurrences(daemon.log(), "\"event\":\"transaction.aborting\"");
   EXPECT_LE(aborts, 10) << daemon.log();
-  EXPECT_NE(daemon.log().find("\"event\":\"transaction.retry_held\""), std::string::npos) << daemon.log();
+  EXPECT_NE(daemon.log().find("\"event\":\"transaction.retry_held\""), std::string::npos)
+      << daemon.log();
   ASSERT_TRUE(daemon.process().running()) << daemon.log();
   t.expect_not_committed_past(input_end);
   EXPECT_TRUE(read_topic(t.topics.sms, 1, 3s).empty());

@@ -60,7 +60,6 @@ class TestProducer {
   std::vector<Record> acknowledged_;
 };
 
-
 // Reads `topic` from the beginning with isolation.level=read_committed until
 // at least `at_least` records arrived and `quiet` passed without a new one,
 // or `timeout` passed.
