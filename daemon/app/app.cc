@@ -83,7 +83,9 @@ App::App(config::DaemonConfig config, rules::PolicyPtr policy, RunOptions option
       policy_(std::move(policy)),
       exactly_once_(config_.delivery.mode == config::DeliveryMode::kExactlyOnce) {}
 
-App::~App() = default;
+App::~App() {
+  if (commit_thread_.joinable()) commit_thread_.join();
+}
 
 void App::start() {
   // First, so a SIGTERM during a slow start-up (topic creation, transactions
@@ -159,6 +161,16 @@ void App::start() {
   producer_ = std::make_unique<kafka::Producer>(
       kafka_props_, producer_overrides, probes_,
       [this](std::uint64_t epoch, const kafka::KafkaError& error, std::string_view topic) {
+        if (exactly_once_) {
+          // May run on the commit thread (its flush serves these): touches
+          // nothing of the loop's. A failed record fails its transaction.
+          if (error) {
+            logging::error("producer.delivery_failed", {{"topic", topic},
+                                                        {"code", rd_kafka_err2name(error.code)},
+                                                        {"reason", error.message}});
+          }
+          return;
+        }
         tracker_.on_acknowledged(epoch);
         if (error && !delivery_error_) {
           delivery_error_ = error;
@@ -306,8 +318,16 @@ void App::schedule_tick(bool immediately) {
 
 void App::tick() {
   if (stopped_) return;
-  producer_->poll();
-  if (auto fatal = producer_->fatal_error()) {
+  if (commit_in_flight_) {
+    // Deciding goes on while a commit runs, up to a transaction's worth of
+    // held records; then the loop waits for the commit.
+    const bool full = producer_->held_records() >=
+                      static_cast<std::size_t>(config_.delivery.max_batch_events);
+    if (!collect_commit(full)) return;
+  }
+  // While a commit runs, its thread owns the client (and its callbacks).
+  if (!commit_in_flight_) producer_->poll();
+  if (auto fatal = commit_in_flight_ ? std::nullopt : producer_->fatal_error()) {
     logging::error("kafka.fatal", {{"client", "producer"}, {"code", rd_kafka_err2name(fatal->code)},
                                    {"reason", fatal->message}});
     if (exactly_once_ && replace_fatal_producer(*fatal)) {
@@ -338,7 +358,7 @@ void App::tick() {
   const absl::Time now = clock_.now();
   if (draining_) {
     if (exactly_once_) {
-      if (txn_open_ && !commit_transaction()) return;
+      if ((txn_open_ || commit_in_flight_) && !commit_transaction()) return;
       logging::info("drain.done", {{"consumed", consumed_total_}});
       finish(kExitOk);
     } else {
@@ -392,9 +412,10 @@ void App::tick() {
   }
   for (auto& [p, d] : partitions_) d->fire_due(clock_.now(), *counting_sink_);
   if (exactly_once_) {
-    if (txn_open_ && (clock_.now() - txn_started_ >= absl::Milliseconds(config_.delivery.commit_interval_ms) ||
-                      txn_events_ >= config_.delivery.max_batch_events)) {
-      if (!commit_transaction()) return;
+    if (txn_open_ && !commit_in_flight_ &&
+        (clock_.now() - txn_started_ >= absl::Milliseconds(config_.delivery.commit_interval_ms) ||
+         txn_events_ >= config_.delivery.max_batch_events)) {
+      start_commit();  // collected by a later tick
     }
   } else {
     maybe_commit(false);
@@ -416,24 +437,30 @@ std::string App::transactional_id() const {
   return config_.delivery.transactional_id_prefix + "-" + who;
 }
 
-void App::begin_transaction_if_needed() {
-  if (!exactly_once_ || txn_open_) return;
+void App::begin_transaction_if_needed(bool carry_over) {
+  if (!exactly_once_ || txn_open_ || commit_in_flight_) return;
   if (auto err = producer_->begin_transaction()) {
     logging::error("transaction.begin_failed", {{"code", rd_kafka_err2name(err.code)}, {"reason", err.message}});
     finish(kExitKafkaFatal);
     return;
   }
   txn_open_ = true;
+  if (carry_over) return;  // counted since start_commit()
   txn_started_ = clock_.now();
   txn_events_ = 0;
 }
 
 bool App::commit_transaction() {
+  if (commit_in_flight_ && !collect_commit(true)) return false;
+  if (!txn_open_) return true;
+  start_commit();
+  return collect_commit(true);
+}
+
+void App::start_commit() {
   // Each customer changed in this transaction, once, however many ticks
   // changed it: its state as of the offsets committed with it.
   write_changelog();
-  // Timed from here: the transaction's own round trips, not the encoding.
-  const auto started = std::chrono::steady_clock::now();
   kafka::OffsetMap offsets;
   for (auto p : consumer_->assignment()) {
     auto it = consumed_.find(p);
@@ -443,6 +470,27 @@ bool App::commit_transaction() {
     if (auto done = txn_committed_.find(p); done != txn_committed_.end() && done->second == it->second) continue;
     offsets[p] = it->second;
   }
+  kafka::GroupMetadata group;
+  if (!offsets.empty()) group = consumer_->group_metadata();
+  txn_open_ = false;
+  // What is decided from now on belongs to the next transaction.
+  txn_started_ = clock_.now();
+  txn_events_ = 0;
+  commit_in_flight_ = true;
+  commit_offsets_ = offsets;
+  commit_started_ = std::chrono::steady_clock::now();
+  commit_done_.store(false, std::memory_order_relaxed);
+  // From here until collect_commit() the loop touches the producer only to
+  // hand it records, which it keeps: the commit thread owns the client.
+  producer_->hold();
+  commit_thread_ = std::thread([this, offsets = std::move(offsets), group = std::move(group)] {
+    commit_error_ = run_commit(offsets, group.get());
+    commit_done_.store(true, std::memory_order_release);
+  });
+}
+
+kafka::KafkaError App::run_commit(const kafka::OffsetMap& offsets,
+                                  const rd_kafka_consumer_group_metadata_t* group) {
   // A retriable error (e.g. a request timed out while the coordinator was
   // away) means the same call may be made again (librdkafka docs); a few
   // times, then the transaction is aborted. The transaction is never
@@ -464,9 +512,8 @@ bool App::commit_transaction() {
   };
   kafka::KafkaError err;
   if (!offsets.empty()) {
-    auto group = consumer_->group_metadata();
     err = with_retries("send_offsets_to_transaction", [&] {
-      return producer_->send_offsets_to_transaction(config_.topics.input, offsets, group.get(),
+      return producer_->send_offsets_to_transaction(config_.topics.input, offsets, group,
                                                     std::chrono::seconds(30));
     });
   }
@@ -474,20 +521,43 @@ bool App::commit_transaction() {
     err = with_retries("commit_transaction",
                        [&] { return producer_->commit_transaction(std::chrono::seconds(60)); });
   }
-  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  return err;
+}
+
+bool App::collect_commit(bool wait) {
+  if (!commit_in_flight_) return true;
+  if (!wait && !commit_done_.load(std::memory_order_acquire)) return true;
+  commit_thread_.join();
+  commit_in_flight_ = false;
+  const kafka::KafkaError err = std::move(commit_error_);
+  commit_error_ = {};
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - commit_started_;
   if (!err) {
-    txn_open_ = false;
-    for (const auto& [p, o] : offsets) txn_committed_[p] = o;
+    for (const auto& [p, o] : commit_offsets_) txn_committed_[p] = o;
     probes_.on_transaction("committed", took);
     abort_backoff_.reset();
+    // What was decided meanwhile opens the next transaction.
+    if (producer_->held_records() > 0) {
+      begin_transaction_if_needed(true);
+      if (stopped_) return false;
+      if (auto e = producer_->release_held()) {
+        logging::error("producer.produce_failed", {{"code", rd_kafka_err2name(e.code)}, {"reason", e.message}});
+        abort_and_rewind(e.message);
+        return !stopped_;
+      }
+    } else {
+      producer_->drop_held();
+    }
     return true;
   }
+  // The records held meanwhile go with the transaction's events: all are
+  // read and decided again after the rewind.
+  producer_->drop_held();
   if (err.severity == kafka::Severity::kFatal) {
     logging::error("transaction.fatal", {{"code", rd_kafka_err2name(err.code)}, {"reason", err.message}});
     // Committed or not, the new client's init_transactions settles it, and
     // the rewind reads back whichever it was.
     if (!replace_fatal_producer(err)) return false;
-    txn_open_ = false;
     rewind_and_hold();
     return !stopped_;
   }
@@ -631,7 +701,8 @@ void App::on_revoke(const std::vector<std::int32_t>& partitions, kafka::Revocati
       // Everything read from these partitions must be delivered and committed
       // before someone else reads them. Blocking here is bounded and rare.
       if (exactly_once_) {
-        if (txn_open_) commit_transaction();  // on failure the new owner restores the committed state
+        // On failure the new owner restores the committed state.
+        if (txn_open_ || commit_in_flight_) commit_transaction();
       } else {
         // Outputs first, then the changelog behind them, then the offsets.
         seal_epoch();
@@ -654,6 +725,8 @@ void App::on_revoke(const std::vector<std::int32_t>& partitions, kafka::Revocati
       logging::warn("consumer.assignment_lost",
                     {{"partitions", static_cast<std::int64_t>(partitions.size())}});
       if (exactly_once_) {
+        // A commit under way cannot be called back: it ends first.
+        if (commit_in_flight_ && !collect_commit(true)) return;
         if (txn_open_ && !abort_transaction("assignment lost")) return;
       } else {
         tracker_.reset();  // at-least-once: commit nothing; the outputs may come twice
@@ -796,6 +869,13 @@ void App::begin_drain(std::string_view why) {
 void App::finish(int code) {
   if (stopped_) return;
   stopped_ = true;
+  if (commit_thread_.joinable()) {
+    // Bounded by the commit's own timeouts (and the watchdog). Its outcome
+    // does not matter now: the next owner reads what was committed.
+    commit_thread_.join();
+    commit_in_flight_ = false;
+    producer_->drop_held();
+  }
   exit_code_ = code;
   tick_timer_.cancel();
   report_timer_.cancel();

@@ -9,10 +9,12 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <array>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "clock/clock.h"
@@ -102,8 +104,21 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   // all acknowledged.
   void release_changelog();
   // Exactly-once: one transaction holds outputs, changelog and offsets.
-  void begin_transaction_if_needed();
+  // carry_over: the transaction takes what was decided while the last
+  // commit ran (its age and size are counted from that commit's start).
+  void begin_transaction_if_needed(bool carry_over = false);
+  // Commits the open transaction (and one under way first) and waits.
   bool commit_transaction();
+  // The commit runs on commit_thread_ while the loop goes on deciding; the
+  // producer holds what is decided meanwhile (Producer::hold) until
+  // collect_commit() sees the commit end and opens the next transaction.
+  void start_commit();
+  kafka::KafkaError run_commit(const kafka::OffsetMap& offsets,
+                               const rd_kafka_consumer_group_metadata_t* group);
+  // Ends a commit under way if it is done (or, with wait, once it is):
+  // success opens the next transaction with the held records, failure
+  // aborts and rewinds. False when the daemon stopped.
+  bool collect_commit(bool wait);
   // Aborts the open transaction; false (and finished) when that fails.
   bool abort_transaction(std::string_view why);
   void abort_and_rewind(std::string_view why);
@@ -155,6 +170,12 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   RetryBackoff abort_backoff_{std::chrono::milliseconds(250), std::chrono::seconds(16)};
   std::chrono::steady_clock::time_point held_until_{};
   std::int64_t producer_replacements_ = 0;
+  std::thread commit_thread_;
+  bool commit_in_flight_ = false;
+  std::atomic<bool> commit_done_{false};
+  kafka::KafkaError commit_error_;  // written by commit_thread_ before commit_done_
+  kafka::OffsetMap commit_offsets_;
+  std::chrono::steady_clock::time_point commit_started_;
   http::AdminAuth admin_auth_;
   std::string kafka_wait_reason_;  // non-empty while start-up waits for Kafka (/readyz says it)
 

@@ -31,11 +31,18 @@ void Producer::create_client() {
   rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err));
   if (!rk_) throw std::runtime_error(std::string("cannot create Kafka producer: ") + err);
   conf.release();  // owned by rk_ now
-  fatal_.reset();
   probe_.set_producer_healthy(true);
 }
 
+std::optional<KafkaError> Producer::fatal_error() const {
+  char reason[512];
+  const auto code = rd_kafka_fatal_error(rk_.get(), reason, sizeof reason);
+  if (code == RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
+  return KafkaError{code, reason, Severity::kFatal};
+}
+
 void Producer::restart() {
+  drop_held();  // they point at topic handles of the old client
   rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   // Bounded: purged records report at once, in-flight ones when their
   // request ends (at most the request timeout; usually at once).
@@ -62,7 +69,6 @@ void Producer::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaqu
   if (err == RD_KAFKA_RESP_ERR__FATAL) {
     char buf[512];
     const auto code = rd_kafka_fatal_error(rk, buf, sizeof buf);
-    self->fatal_ = KafkaError{code, buf, Severity::kFatal};
     self->probe_.set_producer_healthy(false);
     logging::error("producer.fatal", {{"code", rd_kafka_err2name(code)}, {"reason", buf}});
     return;
@@ -85,6 +91,28 @@ KafkaError Producer::produce(const std::string& topic, std::string_view key,
                              std::uint64_t epoch, std::int32_t partition) {
   rd_kafka_topic_t* rkt = topic_handle(topic);
   if (rkt == nullptr) return KafkaError::from_code(rd_kafka_last_error(), Severity::kFatal);
+  if (holding_) {
+    HeldRecord r{rkt, partition, epoch, held_bytes_.size(), key.size(), 0, value.size(), 0,
+                 static_cast<std::uint32_t>(headers.size())};
+    held_bytes_.append(key);
+    r.value_at = held_bytes_.size();
+    held_bytes_.append(value);
+    r.headers_at = held_header_lengths_.size();
+    for (const auto& h : headers) {
+      held_header_lengths_.push_back(h.name.size());
+      held_header_lengths_.push_back(h.value.size());
+      held_bytes_.append(h.name);
+      held_bytes_.append(h.value);
+    }
+    held_.push_back(r);
+    return KafkaError::none();
+  }
+  return produce_to(rkt, key, value, headers, epoch, partition);
+}
+
+KafkaError Producer::produce_to(rd_kafka_topic_t* rkt, std::string_view key,
+                                std::string_view value, std::span<const Header> headers,
+                                std::uint64_t epoch, std::int32_t partition) {
   rd_kafka_headers_t* hdrs = nullptr;
   if (!headers.empty()) {
     hdrs = rd_kafka_headers_new(headers.size());
@@ -111,6 +139,37 @@ KafkaError Producer::produce(const std::string& topic, std::string_view key,
   }
   if (hdrs) rd_kafka_headers_destroy(hdrs);
   return KafkaError::from_code(RD_KAFKA_RESP_ERR__QUEUE_FULL, Severity::kFatal);
+}
+
+KafkaError Producer::release_held() {
+  holding_ = false;
+  KafkaError first;
+  std::vector<Header> headers;
+  for (const auto& r : held_) {
+    const std::string_view key(held_bytes_.data() + r.key_at, r.key_len);
+    const std::string_view value(held_bytes_.data() + r.value_at, r.value_len);
+    // A record's headers follow its value in held_bytes_.
+    std::size_t at = r.value_at + r.value_len;
+    headers.clear();
+    for (std::uint32_t i = 0; i < r.header_count; ++i) {
+      const auto name_len = held_header_lengths_[r.headers_at + 2 * i];
+      const auto value_len = held_header_lengths_[r.headers_at + 2 * i + 1];
+      headers.push_back({std::string_view(held_bytes_.data() + at, name_len),
+                         std::string_view(held_bytes_.data() + at + name_len, value_len)});
+      at += name_len + value_len;
+    }
+    auto err = produce_to(r.topic, key, value, headers, r.epoch, r.partition);
+    if (err && !first) first = std::move(err);
+  }
+  drop_held();
+  return first;
+}
+
+void Producer::drop_held() {
+  holding_ = false;
+  held_.clear();
+  held_bytes_.clear();
+  held_header_lengths_.clear();
 }
 
 void Producer::poll() { rd_kafka_poll(rk_.get(), 0); }

@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kafka/client_config.h"
 #include "kafka/handles.h"
@@ -56,6 +57,16 @@ class Producer {
   void poll();
   bool flush(std::chrono::milliseconds timeout);
 
+  // Exactly-once, while a commit runs on another thread (librdkafka takes
+  // no record for the next transaction before commit_transaction returns):
+  // produce() keeps copies here instead, and release_held() produces them,
+  // in order, once the next transaction has begun. drop_held() forgets them
+  // (the commit failed: their events are read and decided again).
+  void hold() { holding_ = true; }
+  KafkaError release_held();
+  void drop_held();
+  std::size_t held_records() const { return held_.size(); }
+
   // Replaces an unusable client with a new one of the same configuration.
   // What the old one still held is purged (its delivery reports are served
   // first, as failures). Exactly-once: call init_transactions() next; with
@@ -63,7 +74,9 @@ class Producer {
   void restart();
   int queue_length() const { return rd_kafka_outq_len(rk_.get()); }
   // Set once librdkafka reports a fatal error (e.g. idempotence sequence).
-  std::optional<KafkaError> fatal_error() const { return fatal_; }
+  // Asks the client (not a copy kept by a callback): safe while another
+  // thread is in a transaction call.
+  std::optional<KafkaError> fatal_error() const;
   rd_kafka_t* handle() const { return rk_.get(); }
 
  private:
@@ -74,14 +87,30 @@ class Producer {
   // The topic's handle, made on first use and kept: producing by name makes
   // librdkafka look the topic up under its handle lock for every record.
   rd_kafka_topic_t* topic_handle(const std::string& topic);
+  KafkaError produce_to(rd_kafka_topic_t* rkt, std::string_view key, std::string_view value,
+                        std::span<const Header> headers, std::uint64_t epoch,
+                        std::int32_t partition);
 
   Properties config_;  // kept for restart()
+  // One held record: its bytes are ranges of held_bytes_ (no allocation per
+  // record once the buffers have grown).
+  struct HeldRecord {
+    rd_kafka_topic_t* topic;  // a handle of topics_
+    std::int32_t partition;
+    std::uint64_t epoch;
+    std::size_t key_at, key_len, value_at, value_len, headers_at;
+    std::uint32_t header_count;
+  };
+  bool holding_ = false;
+  std::vector<HeldRecord> held_;
+  std::string held_bytes_;
+  std::vector<std::size_t> held_header_lengths_;  // name, value, name, value...
+
   KafkaHandle rk_;
   // Declared after rk_: topic handles go before the client that owns them.
   absl::flat_hash_map<std::string, TopicHandle> topics_;
   metrics::KafkaProbe& probe_;
   DeliveryHandler on_delivery_;
-  std::optional<KafkaError> fatal_;
 };
 
 }  // namespace reminder::kafka

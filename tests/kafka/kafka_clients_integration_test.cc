@@ -96,6 +96,47 @@ TEST(KafkaClients, HeadersAndKeysArrive) {
   EXPECT_EQ(got[0].headers.at("reminderd-reason"), "undecodable");
 }
 
+// What an exactly-once commit thread leaves the loop to do: records handed
+// over while held are kept, not sent, and go out in order, bytes and headers
+// intact, when released; dropped ones never go out.
+TEST(KafkaClients, HeldRecordsGoOutInOrderWhenReleasedAndNeverWhenDropped) {
+  const std::string topic = testing::unique_name("held");
+  testing::create_topics({topic}, 1);
+  metrics::NullProbes probes;
+  Producer producer({{"bootstrap.servers", testing::bootstrap()}}, {}, probes,
+                    [](std::uint64_t, const KafkaError&, std::string_view) {});
+  producer.hold();
+  ASSERT_FALSE(producer.produce(topic, "D1", "dropped", {}, 1));
+  EXPECT_EQ(producer.held_records(), 1u);
+  producer.drop_held();
+  EXPECT_EQ(producer.held_records(), 0u);
+
+  producer.hold();
+  const Header two[] = {{"h1", "v1"}, {"h2", std::string_view("\0x", 2)}};
+  ASSERT_FALSE(producer.produce(topic, "C1", "first", two, 1));
+  ASSERT_FALSE(producer.produce(topic, "", std::string(3000, 'b'), {}, 1));
+  ASSERT_FALSE(producer.produce(topic, "C3", "", {}, 1));
+  EXPECT_EQ(producer.held_records(), 3u);
+  ASSERT_TRUE(producer.flush(5s));
+  EXPECT_TRUE(testing::read_topic(topic, 1, 2s, 0ms).empty()) << "a held record went out";
+
+  ASSERT_FALSE(producer.release_held());
+  EXPECT_EQ(producer.held_records(), 0u);
+  ASSERT_FALSE(producer.produce(topic, "C4", "after", {}, 1));  // no longer held
+  ASSERT_TRUE(producer.flush(30s));
+  auto got = testing::read_topic(topic, 4, 30s, 500ms);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0].key, "C1");
+  EXPECT_EQ(got[0].value, "first");
+  EXPECT_EQ(got[0].headers.at("h1"), "v1");
+  EXPECT_EQ(got[0].headers.at("h2"), std::string("\0x", 2));
+  EXPECT_EQ(got[1].value, std::string(3000, 'b'));
+  EXPECT_TRUE(got[1].headers.empty());
+  EXPECT_EQ(got[2].key, "C3");
+  EXPECT_EQ(got[2].value, "");
+  EXPECT_EQ(got[3].value, "after");
+}
+
 // A static member fenced by a newer one with the same group.instance.id is
 // a fatal consumer error: it never fetches again. The daemon exits on it
 // (before, it logged a warning and sat without partitions for good, which is
