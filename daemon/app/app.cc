@@ -321,8 +321,8 @@ void App::tick() {
   if (commit_in_flight_) {
     // Deciding goes on while a commit runs, up to a transaction's worth of
     // held records; then the loop waits for the commit.
-    const bool full = producer_->held_records() >=
-                      static_cast<std::size_t>(config_.delivery.max_batch_events);
+    const bool full =
+        producer_->held_records() >= static_cast<std::size_t>(config_.delivery.max_batch_events);
     if (!collect_commit(full)) return;
   }
   // While a commit runs, its thread owns the client (and its callbacks).
@@ -541,7 +541,8 @@ bool App::collect_commit(bool wait) {
       begin_transaction_if_needed(true);
       if (stopped_) return false;
       if (auto e = producer_->release_held()) {
-        logging::error("producer.produce_failed", {{"code", rd_kafka_err2name(e.code)}, {"reason", e.message}});
+        logging::error("producer.produce_failed",
+                       {{"code", rd_kafka_err2name(e.code)}, {"reason", e.message}});
         abort_and_rewind(e.message);
         return !stopped_;
       }
