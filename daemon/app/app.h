@@ -2,7 +2,9 @@
 
 // The composition root: builds every part by constructor injection, owns
 // start-up and shutdown order, and drives the one io_context thread that
-// owns all state. Nothing else creates long-lived objects.
+// owns all state. Nothing else creates long-lived objects. (In exactly-once
+// mode one other thread runs each transaction's commit; it touches only the
+// producer's client, which the loop leaves alone meanwhile: start_commit.)
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
