@@ -478,13 +478,14 @@ void App::start_commit() {
   txn_events_ = 0;
   commit_in_flight_ = true;
   commit_offsets_ = offsets;
-  commit_started_ = std::chrono::steady_clock::now();
   commit_done_.store(false, std::memory_order_relaxed);
   // From here until collect_commit() the loop touches the producer only to
   // hand it records, which it keeps: the commit thread owns the client.
   producer_->hold();
   commit_thread_ = std::thread([this, offsets = std::move(offsets), group = std::move(group)] {
+    const auto started = std::chrono::steady_clock::now();
     commit_error_ = run_commit(offsets, group.get());
+    commit_took_ = std::chrono::steady_clock::now() - started;
     commit_done_.store(true, std::memory_order_release);
   });
 }
@@ -531,10 +532,9 @@ bool App::collect_commit(bool wait) {
   commit_in_flight_ = false;
   const kafka::KafkaError err = std::move(commit_error_);
   commit_error_ = {};
-  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - commit_started_;
   if (!err) {
     for (const auto& [p, o] : commit_offsets_) txn_committed_[p] = o;
-    probes_.on_transaction("committed", took);
+    probes_.on_transaction("committed", commit_took_);
     abort_backoff_.reset();
     // What was decided meanwhile opens the next transaction.
     if (producer_->held_records() > 0) {
@@ -579,6 +579,7 @@ bool App::replace_fatal_producer(const kafka::KafkaError& error) {
     return false;
   }
   ++producer_replacements_;
+  probes_.on_transaction("producer_replaced", std::chrono::duration<double>(0));
   logging::warn("producer.replacing", {{"code", rd_kafka_err2name(error.code)},
                                        {"replacements", producer_replacements_}});
   {

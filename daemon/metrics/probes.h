@@ -45,8 +45,8 @@ class KafkaProbe {
   virtual void set_consumer_lag(int partition, std::int64_t lag) = 0;
   virtual void on_produce_error(std::string_view topic) = 0;
   virtual void on_commit(bool ok, std::chrono::duration<double> took) = 0;
-  virtual void on_transaction(std::string_view result /* "committed" | "aborted" */,
-                              std::chrono::duration<double> took) = 0;
+  // result: "committed" | "aborted" | "producer_replaced"
+  virtual void on_transaction(std::string_view result, std::chrono::duration<double> took) = 0;
   virtual void set_producer_healthy(bool healthy) = 0;
 };
 

@@ -178,6 +178,8 @@ PrometheusProbes::PrometheusProbes(std::string_view version, std::string_view gi
   commits_failed_ = &offset_commits_.Add({{"result", "failed"}});
   transactions_committed_ = &transactions_.Add({{"result", "committed"}});
   transactions_aborted_ = &transactions_.Add({{"result", "aborted"}});
+  // At 0 from the start, so an increase() alert sees the first one.
+  transactions_producer_replaced_ = &transactions_.Add({{"result", "producer_replaced"}});
 
   duplicate_events_ = &BuildCounter()
                            .Name("reminderd_duplicate_events_total")
@@ -202,7 +204,7 @@ PrometheusProbes::PrometheusProbes(std::string_view version, std::string_view gi
                           .Add({}, kBrokerRoundTripBuckets);
   transaction_duration_ = &BuildHistogram()
                                .Name("reminderd_transaction_duration_seconds")
-                               .Help("Kafka transaction duration, begin to commit or abort.")
+                               .Help("Time a committed Kafka transaction took to commit.")
                                .Register(registry_)
                                .Add({}, kBrokerRoundTripBuckets);
   assigned_partitions_ = &BuildGauge()
@@ -372,10 +374,13 @@ void PrometheusProbes::on_transaction(std::string_view result,
     transactions_committed_->Increment();
   } else if (result == "aborted") {
     transactions_aborted_->Increment();
+  } else if (result == "producer_replaced") {
+    transactions_producer_replaced_->Increment();
   } else {
     labelled(transactions_, other_transactions_, "result", result).Increment();
   }
-  transaction_duration_->Observe(took.count());
+  // Only a commit has a duration worth a bucket (aborts would pile up at 0).
+  if (result == "committed") transaction_duration_->Observe(took.count());
 }
 
 void PrometheusProbes::set_producer_healthy(bool healthy) {

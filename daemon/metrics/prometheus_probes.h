@@ -134,6 +134,7 @@ class PrometheusProbes final : public PipelineProbe, public KafkaProbe, public S
   prometheus::Counter* commits_ok_;
   prometheus::Counter* commits_failed_;
   prometheus::Counter* transactions_committed_;
+  prometheus::Counter* transactions_producer_replaced_;
   prometheus::Counter* transactions_aborted_;
   // Rare, open-ended label values (topics, unexpected kinds): a tiny linear cache.
   std::vector<std::pair<std::string, prometheus::Counter*>> produce_errors_by_topic_;
