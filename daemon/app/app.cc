@@ -331,8 +331,6 @@ void App::tick() {
     logging::error("kafka.fatal", {{"client", "producer"}, {"code", rd_kafka_err2name(fatal->code)},
                                    {"reason", fatal->message}});
     if (exactly_once_ && replace_fatal_producer(*fatal)) {
-      // The old client's open transaction is gone with it.
-      txn_open_ = false;
       rewind_and_hold();
       schedule_tick(false);
       return;
@@ -461,30 +459,31 @@ void App::start_commit() {
   // Each customer changed in this transaction, once, however many ticks
   // changed it: its state as of the offsets committed with it.
   write_changelog();
-  kafka::OffsetMap offsets;
+  // Read by the commit thread, then by collect_commit(); the loop leaves
+  // them alone in between.
+  commit_offsets_.clear();
   for (auto p : consumer_->assignment()) {
     auto it = consumed_.find(p);
     if (it == consumed_.end()) continue;
     // Only what moved: an idle instance commits empty transactions, which
     // cost no round trip.
     if (auto done = txn_committed_.find(p); done != txn_committed_.end() && done->second == it->second) continue;
-    offsets[p] = it->second;
+    commit_offsets_[p] = it->second;
   }
   kafka::GroupMetadata group;
-  if (!offsets.empty()) group = consumer_->group_metadata();
+  if (!commit_offsets_.empty()) group = consumer_->group_metadata();
   txn_open_ = false;
   // What is decided from now on belongs to the next transaction.
   txn_started_ = clock_.now();
   txn_events_ = 0;
   commit_in_flight_ = true;
-  commit_offsets_ = offsets;
   commit_done_.store(false, std::memory_order_relaxed);
   // From here until collect_commit() the loop touches the producer only to
   // hand it records, which it keeps: the commit thread owns the client.
   producer_->hold();
-  commit_thread_ = std::thread([this, offsets = std::move(offsets), group = std::move(group)] {
+  commit_thread_ = std::thread([this, group = std::move(group)] {
     const auto started = std::chrono::steady_clock::now();
-    commit_error_ = run_commit(offsets, group.get());
+    commit_error_ = run_commit(commit_offsets_, group.get());
     commit_took_ = std::chrono::steady_clock::now() - started;
     commit_done_.store(true, std::memory_order_release);
   });
@@ -597,6 +596,7 @@ bool App::replace_fatal_producer(const kafka::KafkaError& error) {
     finish(kExitKafkaFatal);
     return false;
   }
+  txn_open_ = false;  // the old client's transaction went with it
   return true;
 }
 

@@ -11,7 +11,7 @@ namespace reminder::kafka {
 enum class Severity {
   kRetriable,  // try again (the client usually already does)
   kAbortable,  // abort the transaction, rewind, carry on
-  kFatal,      // the client is unusable: exit non-zero, the supervisor restarts us
+  kFatal,      // the client is unusable: replace it (exactly-once, new_client_recovers) or exit
 };
 
 struct KafkaError {

@@ -92,19 +92,16 @@ KafkaError Producer::produce(const std::string& topic, std::string_view key,
   rd_kafka_topic_t* rkt = topic_handle(topic);
   if (rkt == nullptr) return KafkaError::from_code(rd_kafka_last_error(), Severity::kFatal);
   if (holding_) {
-    HeldRecord r{rkt, partition, epoch, held_bytes_.size(), key.size(), 0, value.size(), 0,
-                 static_cast<std::uint32_t>(headers.size())};
+    held_.push_back({rkt, partition, epoch, held_bytes_.size(), key.size(), value.size(),
+                     held_header_lengths_.size(), static_cast<std::uint32_t>(headers.size())});
     held_bytes_.append(key);
-    r.value_at = held_bytes_.size();
     held_bytes_.append(value);
-    r.headers_at = held_header_lengths_.size();
     for (const auto& h : headers) {
       held_header_lengths_.push_back(h.name.size());
       held_header_lengths_.push_back(h.value.size());
       held_bytes_.append(h.name);
       held_bytes_.append(h.value);
     }
-    held_.push_back(r);
     return KafkaError::none();
   }
   return produce_to(rkt, key, value, headers, epoch, partition);
@@ -146,10 +143,10 @@ KafkaError Producer::release_held() {
   KafkaError first;
   std::vector<Header> headers;
   for (const auto& r : held_) {
-    const std::string_view key(held_bytes_.data() + r.key_at, r.key_len);
-    const std::string_view value(held_bytes_.data() + r.value_at, r.value_len);
-    // A record's headers follow its value in held_bytes_.
-    std::size_t at = r.value_at + r.value_len;
+    const char* bytes = held_bytes_.data() + r.at;
+    const std::string_view key(bytes, r.key_len);
+    const std::string_view value(bytes + r.key_len, r.value_len);
+    std::size_t at = r.at + r.key_len + r.value_len;
     headers.clear();
     for (std::uint32_t i = 0; i < r.header_count; ++i) {
       const auto name_len = held_header_lengths_[r.headers_at + 2 * i];

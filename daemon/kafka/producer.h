@@ -98,7 +98,8 @@ class Producer {
     rd_kafka_topic_t* topic;  // a handle of topics_
     std::int32_t partition;
     std::uint64_t epoch;
-    std::size_t key_at, key_len, value_at, value_len, headers_at;
+    // key, then value, then each header's name and value, from `at`
+    std::size_t at, key_len, value_len, headers_at;
     std::uint32_t header_count;
   };
   bool holding_ = false;

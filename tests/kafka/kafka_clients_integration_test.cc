@@ -80,12 +80,22 @@ TEST(KafkaClients, ProduceConsumeCommitResume) {
   again.close();
 }
 
-TEST(KafkaClients, HeadersAndKeysArrive) {
-  const std::string topic = testing::unique_name("headers");
-  testing::create_topics({topic}, 1);
+// A one-partition topic of its own and a producer that ignores its
+// delivery reports (the records are read back instead).
+struct FreshTopicAndProducer {
+  explicit FreshTopicAndProducer(std::string_view prefix) : topic(testing::unique_name(prefix)) {
+    testing::create_topics({topic}, 1);
+  }
+  std::string topic;
   metrics::NullProbes probes;
-  Producer producer({{"bootstrap.servers", testing::bootstrap()}}, {}, probes,
-                    [](std::uint64_t, const KafkaError&, std::string_view) {});
+  Producer producer{{{"bootstrap.servers", testing::bootstrap()}}, {}, probes,
+                    [](std::uint64_t, const KafkaError&, std::string_view) {}};
+};
+
+TEST(KafkaClients, HeadersAndKeysArrive) {
+  FreshTopicAndProducer fresh("headers");
+  const std::string& topic = fresh.topic;
+  Producer& producer = fresh.producer;
   const Header headers[] = {{"reminderd-reason", "undecodable"}};
   ASSERT_FALSE(producer.produce(topic, "C1", "payload", headers, 1));
   ASSERT_TRUE(producer.flush(30s));
@@ -100,11 +110,9 @@ TEST(KafkaClients, HeadersAndKeysArrive) {
 // over while held are kept, not sent, and go out in order, bytes and headers
 // intact, when released; dropped ones never go out.
 TEST(KafkaClients, HeldRecordsGoOutInOrderWhenReleasedAndNeverWhenDropped) {
-  const std::string topic = testing::unique_name("held");
-  testing::create_topics({topic}, 1);
-  metrics::NullProbes probes;
-  Producer producer({{"bootstrap.servers", testing::bootstrap()}}, {}, probes,
-                    [](std::uint64_t, const KafkaError&, std::string_view) {});
+  FreshTopicAndProducer fresh("held");
+  const std::string& topic = fresh.topic;
+  Producer& producer = fresh.producer;
   producer.hold();
   ASSERT_FALSE(producer.produce(topic, "D1", "dropped", {}, 1));
   EXPECT_EQ(producer.held_records(), 1u);

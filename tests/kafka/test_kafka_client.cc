@@ -67,19 +67,36 @@ void create_topics(const std::vector<std::string>& topics, int partitions) {
   if (!failure.empty()) throw std::runtime_error("create_topics: " + failure);
 }
 
+namespace {
+
+// Key, value, where it is, and its headers (if any).
+Record record_of(const rd_kafka_message_t& m) {
+  Record r;
+  if (m.key) r.key.assign(static_cast<const char*>(m.key), m.key_len);
+  if (m.payload) r.value.assign(static_cast<const char*>(m.payload), m.len);
+  r.partition = m.partition;
+  r.offset = m.offset;
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(&m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (size_t i = 0;; ++i) {
+      const char* name;
+      const void* val;
+      size_t size;
+      if (rd_kafka_header_get_all(hdrs, i, &name, &val, &size) != RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      r.headers[name] = std::string(static_cast<const char*>(val), size);
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
 void TestProducer::on_delivery(void*, const void* message, void* opaque) {
   auto* self = static_cast<TestProducer*>(opaque);
   const auto* m = static_cast<const rd_kafka_message_t*>(message);
   if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     ++self->delivered_;
-    if (self->keep_acknowledged_) {
-      Record r;
-      if (m->key) r.key.assign(static_cast<const char*>(m->key), m->key_len);
-      if (m->payload) r.value.assign(static_cast<const char*>(m->payload), m->len);
-      r.partition = m->partition;
-      r.offset = m->offset;
-      self->acknowledged_.push_back(std::move(r));
-    }
+    if (self->keep_acknowledged_) self->acknowledged_.push_back(record_of(*m));
     return;
   }
   if (self->failed_++ == 0) {
@@ -179,22 +196,7 @@ std::vector<Record> read_topic(const std::string& topic, std::size_t at_least,
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
     if (!m) continue;
     if (!m->err) {
-      Record r;
-      if (m->key) r.key.assign(static_cast<const char*>(m->key), m->key_len);
-      if (m->payload) r.value.assign(static_cast<const char*>(m->payload), m->len);
-      r.partition = m->partition;
-      r.offset = m->offset;
-      rd_kafka_headers_t* hdrs = nullptr;
-      if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        for (size_t i = 0;; ++i) {
-          const char* name;
-          const void* val;
-          size_t size;
-          if (rd_kafka_header_get_all(hdrs, i, &name, &val, &size) != RD_KAFKA_RESP_ERR_NO_ERROR) break;
-          r.headers[name] = std::string(static_cast<const char*>(val), size);
-        }
-      }
-      out.push_back(std::move(r));
+      out.push_back(record_of(*m));
       last_new = std::chrono::steady_clock::now();
     }
     rd_kafka_message_destroy(m);
