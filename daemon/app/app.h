@@ -176,7 +176,7 @@ class App final : public kafka::RebalanceListener, public http::AdminBackend {
   bool commit_in_flight_ = false;
   std::atomic<bool> commit_done_{false};
   kafka::KafkaError commit_error_;  // written by commit_thread_ before commit_done_
-  kafka::OffsetMap commit_offsets_;  // of the commit under way (read by its thread)
+  kafka::OffsetMap commit_offsets_;              // of the commit under way (read by its thread)
   std::chrono::duration<double> commit_took_{};  // written by commit_thread_, like commit_error_
   http::AdminAuth admin_auth_;
   std::string kafka_wait_reason_;  // non-empty while start-up waits for Kafka (/readyz says it)

@@ -88,7 +88,9 @@ struct FreshTopicAndProducer {
   }
   std::string topic;
   metrics::NullProbes probes;
-  Producer producer{{{"bootstrap.servers", testing::bootstrap()}}, {}, probes,
+  Producer producer{{{"bootstrap.servers", testing::bootstrap()}},
+                    {},
+                    probes,
                     [](std::uint64_t, const KafkaError&, std::string_view) {}};
 };
 
